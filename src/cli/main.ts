@@ -1,0 +1,83 @@
+import { Command, CommanderError, Option } from 'commander'
+import { errorMessage, isShipshapeError, ShipshapeError, TOOL_VERSION } from '../internal/index.js'
+
+export interface Io {
+  stdout: NodeJS.WriteStream
+  stderr: NodeJS.WriteStream
+}
+
+/** Parses argv, runs one command, and turns every failure into one line on stderr and an exit code. */
+export async function main(
+  argv: string[],
+  io: Io = { stdout: process.stdout, stderr: process.stderr },
+): Promise<number> {
+  const debug = argv.includes('--debug')
+  const program = new Command('shipshape')
+    .description('What is inside a container image, and which known vulnerabilities affect it')
+    .version(TOOL_VERSION, '-v, --version')
+    .exitOverride()
+    .configureOutput({
+      writeOut: (s) => io.stdout.write(s),
+      writeErr: (s) => io.stderr.write(s),
+      outputError: () => {},
+    })
+    .showHelpAfterError(false)
+
+  program
+    .command('sbom')
+    .description('List the packages of an image (archive://, oci-dir://, fs://, or a path)')
+    .argument('<image>', 'image reference: archive://FILE.tar[:NAME], oci-dir://DIR[:TAG], fs://DIR, or a bare path')
+    .addOption(
+      new Option(
+        '--format <formats>',
+        'output formats, comma-separated or repeated: list, json, cyclonedx, spdx',
+      ).argParser((v: string, prev: string[] | undefined) => [
+        ...(prev ?? []),
+        ...v
+          .split(',')
+          .map((s) => s.trim())
+          .filter(Boolean),
+      ]),
+    )
+    .option('-o, --output <file>', 'write to FILE (with several formats: FILE.<ext> per format)')
+    .option('--platform <os/arch[/variant]>', 'platform to pick from a multi-platform image')
+    .addOption(
+      new Option(
+        '--only-package-type <types>',
+        'only these package types, comma-separated or repeated (deb, apk, rpm, …)',
+      ).argParser((v: string, prev: string[] | undefined) => [
+        ...(prev ?? []),
+        ...v
+          .split(',')
+          .map((s) => s.trim())
+          .filter(Boolean),
+      ]),
+    )
+    .option('-q, --quiet', 'no progress or warnings on stderr')
+    .option('--debug', 'debug messages and stack traces')
+    .action(async (image: string, opts: Record<string, unknown>) => {
+      const { runSbom } = await import('./sbom.js')
+      code = await runSbom(image, opts, io)
+    })
+
+  let code = 0
+  try {
+    await program.parseAsync(argv, { from: 'user' })
+    return code
+  } catch (e) {
+    if (e instanceof CommanderError) {
+      if (e.code === 'commander.helpDisplayed' || e.code === 'commander.version' || e.code === 'commander.help')
+        return 0
+      io.stderr.write(`shipshape: ${e.message.replace(/^error: /, '')}\n`)
+      return new ShipshapeError('USAGE', e.message).exitCode
+    }
+    if (isShipshapeError(e)) {
+      io.stderr.write(`shipshape: ${e.oneLine()}\n`)
+      if (debug && e.stack) io.stderr.write(`${e.stack}\n`)
+      return e.exitCode
+    }
+    io.stderr.write(`shipshape: internal error: ${errorMessage(e)}\n`)
+    if (debug && e instanceof Error && e.stack) io.stderr.write(`${e.stack}\n`)
+    return 1
+  }
+}

@@ -1,0 +1,83 @@
+import { lstatSync, readdirSync, readFileSync, readlinkSync, type Stats, statSync } from 'node:fs'
+import { join } from 'node:path'
+import type { ScanIssue } from '../model/index.js'
+import type { ContentPolicy } from './content-policy.js'
+import type { LayerEntry, LayerListing } from './listing.js'
+import { joinPath } from './paths.js'
+
+/** Pseudo filesystems of a host: never walked, whatever is mounted there. */
+const SKIP_TOP = new Set(['proc', 'sys', 'dev'])
+
+/**
+ * Lists a directory tree (a root filesystem or a host) as if it were a single layer. Other mounts are not
+ * descended into (like `find -xdev`): on a host they are network shares, container overlays and the like.
+ */
+export function walkDirectory(root: string, policy: ContentPolicy): { listing: LayerListing; issues: ScanIssue[] } {
+  const listing: LayerListing = { index: 0, entries: [], whiteouts: [], opaques: [], bytes: 0 }
+  const issues: ScanIssue[] = []
+  const rootDev = statSync(root).dev
+  const visit = (dir: string, imagePath: string) => {
+    let names: string[]
+    try {
+      names = readdirSync(dir)
+    } catch (e) {
+      issues.push({
+        kind: 'unreadable-file',
+        message: `cannot list directory: ${(e as Error).message}`,
+        location: { path: imagePath, layerIndex: 0 },
+        source: 'fs',
+      })
+      return
+    }
+    names.sort()
+    for (const name of names) {
+      const full = join(dir, name)
+      const p = joinPath(imagePath, name)
+      let st: Stats
+      try {
+        st = lstatSync(full)
+      } catch {
+        continue
+      }
+      const mode = st.mode & 0o7777
+      if (st.isDirectory()) {
+        listing.entries.push({ path: p, type: 'directory', size: 0, mode })
+        if (imagePath === '/' && SKIP_TOP.has(name)) continue
+        if (st.dev !== rootDev) continue
+        visit(full, p)
+      } else if (st.isSymbolicLink()) {
+        let target = ''
+        try {
+          target = readlinkSync(full)
+        } catch {}
+        listing.entries.push({ path: p, type: 'symlink', size: 0, mode, linkname: target })
+      } else if (st.isFile()) {
+        const entry: LayerEntry = { path: p, type: 'file', size: st.size, mode }
+        const want = policy.match(p)
+        if (want) {
+          if (want.allLayers) entry.history = true
+          if (st.size > want.maxBytes) entry.contentDropped = 'file-cap'
+          else if (!policy.reserve(st.size)) entry.contentDropped = 'total-cap'
+          else {
+            try {
+              entry.content = readFileSync(full)
+            } catch (e) {
+              issues.push({
+                kind: 'unreadable-file',
+                message: `cannot read: ${(e as Error).message}`,
+                location: { path: p, layerIndex: 0 },
+                source: 'fs',
+              })
+            }
+          }
+        }
+        listing.bytes += st.size
+        listing.entries.push(entry)
+      } else {
+        listing.entries.push({ path: p, type: 'other', size: 0, mode })
+      }
+    }
+  }
+  visit(root, '/')
+  return { listing, issues }
+}

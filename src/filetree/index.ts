@@ -1,0 +1,6 @@
+export { type BuildOptions, type BuiltTree, buildFileTree } from './build.js'
+export { DEFAULT_FILE_CAP, DEFAULT_TOTAL_CAP } from './content-policy.js'
+export { compileGlobs } from './glob.js'
+export { DEFAULT_LIMITS, type WalkLimits, type WalkProgress } from './layer-walk.js'
+export { FileTree, type LinkProblem } from './tree.js'
+export type * from './types.js'

@@ -1,0 +1,5 @@
+export { layerHistory, parseImageConfig } from './config.js'
+export { compressionOf, MT } from './media-types.js'
+export { type OpenOptions, openSource } from './open.js'
+export { parseImageRef } from './ref.js'
+export type * from './types.js'

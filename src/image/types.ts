@@ -1,0 +1,63 @@
+import type { Readable } from 'node:stream'
+import type { Digest, ImageRef, Platform } from '../model/index.js'
+
+export interface HistoryEntry {
+  created?: string
+  createdBy?: string
+  emptyLayer: boolean
+  comment?: string
+}
+
+export interface ImageConfig {
+  created?: string
+  os: string
+  architecture: string
+  variant?: string
+  labels: Record<string, string>
+  env: string[]
+  history: HistoryEntry[]
+  diffIds: Digest[]
+  /** The config document as read. */
+  raw: Record<string, unknown>
+}
+
+export type Compression = 'gzip' | 'zstd' | 'none'
+
+export interface Layer {
+  index: number
+  /** Digest of the blob as stored (compressed); for legacy `docker save` the uncompressed tar's. */
+  digest: Digest
+  diffId: Digest
+  /** Stored size in bytes. */
+  size: number
+  mediaType: string
+  /** Compression the media type claims; the layer walk trusts magic bytes over it. */
+  compression: Compression
+  /** Opens the stored blob. The reader verifies `digest` and `diffId` while streaming. */
+  open(): Promise<Readable>
+}
+
+export interface Image {
+  ref: ImageRef
+  /** Repository name if the source records one (`fixtures/debian-min`). */
+  name?: string
+  tags: string[]
+  manifestDigest?: Digest
+  indexDigest?: Digest
+  configDigest?: Digest
+  config: ImageConfig
+  platform: Platform
+  layers: Layer[]
+  /** Annotations of the manifest (and of the index entry that chose it). */
+  annotations: Record<string, string>
+  /** Which on-disk layout we read, for diagnostics: `oci-layout`, `docker-archive`, `docker-archive-v25`, `oci-archive`. */
+  layout: string
+}
+
+/** A plain directory tree (a root filesystem or a host), read in place. */
+export interface Filesystem {
+  ref: ImageRef
+  root: string
+}
+
+export type Source = { kind: 'image'; image: Image } | { kind: 'filesystem'; fs: Filesystem }

@@ -1,0 +1,5 @@
+export * from './errors.js'
+export * from './limits.js'
+export type * from './log.js'
+export { silentProgress } from './log.js'
+export { TOOL_NAME, TOOL_VERSION } from './tool.js'

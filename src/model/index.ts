@@ -1,0 +1,6 @@
+export * from './digest.js'
+export * from './location.js'
+export * from './package.js'
+export * from './platform.js'
+export type * from './ref.js'
+export type * from './sbom.js'

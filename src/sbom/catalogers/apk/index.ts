@@ -1,0 +1,1 @@
+export { apkCataloger, parseApkInstalled } from './apk.js'

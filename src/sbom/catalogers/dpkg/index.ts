@@ -1,0 +1,2 @@
+export { type Paragraph, parseControl } from './control.js'
+export { dpkgCataloger } from './dpkg.js'

@@ -1,0 +1,6 @@
+import type { Cataloger } from '../cataloger.js'
+import { apkCataloger } from './apk/index.js'
+import { dpkgCataloger } from './dpkg/index.js'
+
+/** Every cataloger, one line each; order only decides the order of packages before sorting. */
+export const CATALOGERS: readonly Cataloger[] = [dpkgCataloger, apkCataloger]

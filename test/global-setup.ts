@@ -1,0 +1,44 @@
+import { spawnSync } from 'node:child_process'
+import { existsSync, mkdirSync } from 'node:fs'
+import { dirname, join, resolve } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import type { TestProject } from 'vitest/node'
+
+const repo = resolve(dirname(fileURLToPath(import.meta.url)), '..')
+
+declare module 'vitest' {
+  export interface ProvidedContext {
+    imagesDir: string
+  }
+}
+
+/**
+ * Builds the real test images once per run (shared/images/build.sh: Debian packages → OCI layouts, archives
+ * and ground truth) into a git-ignored cache. The script is idempotent, so later runs only check stamps.
+ */
+export default function setup(project: TestProject): void {
+  const out = resolve(process.env.SHIPSHAPE_IMAGES ?? join(repo, '.cache', 'images'))
+  const shared = resolve(process.env.SHIPSHAPE_SHARED ?? join(repo, '..', 'shared'))
+  const script = join(shared, 'images', 'build.sh')
+  const stamps = [
+    'debian-base',
+    'debian-min',
+    'debian-min-zstd',
+    'lang-app',
+    'distroless',
+    'rpm-sqlite',
+    'rpm-bdb',
+    'apk-synthetic',
+  ]
+  const missing = stamps.filter((s) => !existsSync(join(out, '.stamp', s)))
+  if (missing.length > 0) {
+    if (!existsSync(script))
+      throw new Error(`test images are not built and ${script} is missing (set SHIPSHAPE_SHARED)`)
+    mkdirSync(out, { recursive: true })
+    process.stderr.write(`building test images (${missing.join(' ')}) into ${out} …\n`)
+    const r = spawnSync('bash', [script, out], { stdio: ['ignore', 'inherit', 'inherit'], timeout: 1_800_000 })
+    if (r.status !== 0)
+      throw new Error(`${script} failed with status ${r.status}; the image tests need it (root and the Debian mirror)`)
+  }
+  project.provide('imagesDir', out)
+}
