@@ -119,8 +119,13 @@ export async function walkLayer(
     parser.push(chunk)
   }
 
+  // Errors from the tar parser know the byte offset but not the layer; every error leaves here located.
   const fail = (e: unknown) => {
-    if (failure === undefined) failure = e
+    if (failure !== undefined) return
+    failure =
+      e instanceof ShipshapeError && e.where === undefined
+        ? new ShipshapeError(e.code, `${label}: ${e.message}`, { where: opts.where })
+        : e
   }
 
   const start = (first: Buffer) => {
@@ -215,12 +220,14 @@ export async function walkLayer(
       },
     )
   }
-  if (failure !== undefined) throw failure
-  try {
-    parser.end()
-  } catch (e) {
-    throw e instanceof ShipshapeError ? new ShipshapeError(e.code, `${label}: ${e.message}`, { where: opts.where }) : e
+  if (failure === undefined) {
+    try {
+      parser.end()
+    } catch (e) {
+      fail(e)
+    }
   }
+  if (failure !== undefined) throw failure
   const diffId = diffHash ? `sha256:${diffHash.digest('hex')}` : blobDigest
   if (diffId !== layer.diffId) {
     throw new ShipshapeError(

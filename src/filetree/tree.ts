@@ -239,7 +239,7 @@ export class FileTree implements FileResolver {
     const re = compileGlobs([pattern])
     const prefix = literalPrefix(pattern)
     const start = prefix === '/' ? { node: this.root, path: '/' } : this.safeResolve(prefix)
-    if (!start || start.node.type !== 'directory') return []
+    if (start?.node.type !== 'directory') return []
     const out: FileInfo[] = []
     this.walk(start.node, prefix, (p, n) => {
       if (re.test(p)) out.push(this.info(p, n))
