@@ -24,7 +24,6 @@ import {
   makeTar,
   sha256,
   statusParagraph,
-  type TarSpec,
   tarHeader,
   writeOciLayout,
 } from '../helpers/make-image.js'
@@ -268,5 +267,3 @@ describe('bad input: one clear line, a distinct exit code, nothing written', () 
     expect(r.stderr).toMatch(/\n\s+at /)
   })
 })
-
-export type { TarSpec }
