@@ -1,0 +1,2 @@
+export * from './licenses.js'
+export * from './shared.js'

@@ -1,0 +1,1 @@
+export { CYCLONEDX_SPEC_VERSION, encodeCycloneDx } from './encode.js'
