@@ -6,6 +6,17 @@ export interface Io {
   stderr: NodeJS.WriteStream
 }
 
+/** A flag that may be repeated and takes comma-separated values, as docker scout's list flags do. */
+function listOption(flags: string, description: string): Option {
+  return new Option(flags, description).argParser((v: string, prev: string[] | undefined) => [
+    ...(prev ?? []),
+    ...v
+      .split(',')
+      .map((s) => s.trim())
+      .filter(Boolean),
+  ])
+}
+
 /** Parses argv, runs one command, and turns every failure into one line on stderr and an exit code. */
 export async function main(
   argv: string[],
@@ -28,30 +39,15 @@ export async function main(
     .description('List the packages of an image (archive://, oci-dir://, fs://, or a path)')
     .argument('<image>', 'image reference: archive://FILE.tar[:NAME], oci-dir://DIR[:TAG], fs://DIR, or a bare path')
     .addOption(
-      new Option(
-        '--format <formats>',
-        'output formats, comma-separated or repeated: list, json, cyclonedx, spdx',
-      ).argParser((v: string, prev: string[] | undefined) => [
-        ...(prev ?? []),
-        ...v
-          .split(',')
-          .map((s) => s.trim())
-          .filter(Boolean),
-      ]),
+      listOption('--format <formats>', 'output formats, comma-separated or repeated: list, json, cyclonedx, spdx'),
     )
     .option('-o, --output <file>', 'write to FILE (with several formats: FILE.<ext> per format)')
     .option('--platform <os/arch[/variant]>', 'platform to pick from a multi-platform image')
     .addOption(
-      new Option(
+      listOption(
         '--only-package-type <types>',
         'only these package types, comma-separated or repeated (deb, apk, rpm, …)',
-      ).argParser((v: string, prev: string[] | undefined) => [
-        ...(prev ?? []),
-        ...v
-          .split(',')
-          .map((s) => s.trim())
-          .filter(Boolean),
-      ]),
+      ),
     )
     .option('-q, --quiet', 'no progress or warnings on stderr')
     .option('--debug', 'debug messages and stack traces')
