@@ -148,3 +148,38 @@ describe('apk (prebuilt)', () => {
 it('the image cache was built', () => {
   expect(imagesDir()).toBeTruthy()
 })
+
+describe('rpm (prebuilt)', () => {
+  for (const image of ['rpm-sqlite', 'rpm-bdb']) {
+    for (const layout of ['oci', 'docker', 'docker-v25']) {
+      it(`${image} ${layout} equals rpm.tsv (name, epoch, version, release, arch, source rpm, vendor, license)`, async () => {
+        const sbom = await sbomOf(`archive://${join(PREBUILT, 'archives', `${image}.${layout}.tar`)}`)
+        const rows = sbom.packages.map((p) => {
+          const m = p.metadata as {
+            epoch?: number
+            upstreamVersion: string
+            release: string
+            architecture: string
+            sourceRpm?: string
+            vendor?: string
+            license?: string
+          }
+          return [
+            p.name,
+            String(m.epoch ?? 0),
+            m.upstreamVersion,
+            m.release,
+            m.architecture,
+            m.sourceRpm,
+            m.vendor,
+            m.license,
+          ].join('\t')
+        })
+        const truth = readTsv(join(PREBUILT, 'truth', image, 'rpm.tsv')).map((r) => r.join('\t'))
+        expect(rows.sort()).toEqual(truth.sort())
+        expect(sbom.issues).toEqual([])
+        expect(sbom.distro?.id).toBe(image === 'rpm-sqlite' ? 'rocky' : 'centos')
+      })
+    }
+  }
+})

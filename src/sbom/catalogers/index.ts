@@ -1,6 +1,12 @@
 import type { Cataloger } from '../cataloger.js'
 import { apkCataloger } from './apk/index.js'
 import { dpkgCataloger } from './dpkg/index.js'
+import { rpmCataloger } from './rpm/index.js'
 
 /** Every cataloger, one line each; order only decides the order of packages before sorting. */
-export const CATALOGERS: readonly Cataloger[] = [dpkgCataloger, apkCataloger]
+// biome-ignore format: one registration line per cataloger
+export const CATALOGERS: readonly Cataloger[] = [
+  dpkgCataloger,
+  apkCataloger,
+  rpmCataloger,
+]
