@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process'
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs'
+import { existsSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
@@ -97,5 +97,13 @@ describe('shipshape sbom', () => {
     const h = cli(['sbom', '--help'])
     expect(h.code).toBe(0)
     expect(h.stdout).toMatch(/--only-package-type/)
+  })
+})
+
+describe('output to special files', () => {
+  it('--output /dev/null leaves the device a device', () => {
+    const r = cli(['sbom', `oci-dir://${builtLayout('debian-min')}`, '--format', 'json', '--output', '/dev/null'])
+    expect(r.code, r.stderr).toBe(0)
+    expect(statSync('/dev/null').isCharacterDevice()).toBe(true)
   })
 })
