@@ -12,3 +12,15 @@ export {
   encodeNativeJson,
   generateSbom,
 } from './sbom/index.js'
+export {
+  checkRange,
+  compareVersions,
+  convertOsvAffected,
+  InvalidVersionError,
+  parseRange,
+  SCHEMES,
+  type SchemeName,
+  satisfies,
+  schemeForEcosystem,
+  type VersionScheme,
+} from './version/index.js'

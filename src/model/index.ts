@@ -1,3 +1,4 @@
+export type * from './advisory.js'
 export * from './digest.js'
 export * from './location.js'
 export * from './package.js'

@@ -1,0 +1,8 @@
+export { convertAlpineSecfix, convertRubysec, gemRequirementToRange, pessimisticBound } from './advisory-ranges.js'
+export { checkRange, compareVersions, InvalidVersionError, satisfies } from './api.js'
+export { IntervalSet } from './intervals.js'
+export { convertOsvAffected, type OsvAffected, type OsvConversion } from './osv.js'
+export { type Constraint, formatRange, inRange, type Op, parseRange, type Range } from './range.js'
+export { isSchemeName, SCHEMES, schemeForEcosystem } from './registry.js'
+export type { Ordering, ParseResult, SchemeName, VersionParseError, VersionScheme } from './scheme.js'
+export { MAX_VERSION_LENGTH } from './scheme.js'
