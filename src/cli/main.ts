@@ -56,6 +56,50 @@ export async function main(
       code = await runSbom(image, opts, io)
     })
 
+  const db = program.command('db').description('The vulnerability database: update, status, import, export')
+  const dbCommon = (c: Command) =>
+    c
+      .option('--cache-dir <dir>', 'where the DB lives (default: $SHIPSHAPE_CACHE_DIR, else ~/.cache/shipshape)')
+      .option('--config <file>', 'config file (default: ~/.config/shipshape/config.yaml when present)')
+      .option('-q, --quiet', 'no progress or summary')
+      .option('--debug', 'debug messages and stack traces')
+  dbCommon(
+    db
+      .command('update')
+      .description('Download every configured feed, build a new DB beside the old one, and swap it in')
+      .addOption(listOption('--feed <NAME=URL>', 'feed URL or local path (repeatable; NAME=off leaves a feed out)'))
+      .addOption(
+        listOption(
+          '--only <feeds>',
+          `only these feeds: ${['osv', 'debian', 'alpine', 'nvd', 'cve5', 'kev', 'epss', 'rubysec'].join(', ')}`,
+        ),
+      ),
+  ).action(async (opts: Record<string, unknown>) => {
+    const { runDbUpdate } = await import('./db.js')
+    code = await runDbUpdate(opts, io)
+  })
+  dbCommon(db.command('status').description('When the DB was built, from what, and how many records per namespace'))
+    .option('--format <format>', 'text or json', 'text')
+    .action(async (opts: Record<string, unknown>) => {
+      const { runDbStatus } = await import('./db.js')
+      code = await runDbStatus(opts, io)
+    })
+  dbCommon(
+    db
+      .command('import')
+      .description('Install a DB exported elsewhere (verified against its .sha256)')
+      .argument('<file|dir>'),
+  ).action(async (input: string, opts: Record<string, unknown>) => {
+    const { runDbImport } = await import('./db.js')
+    code = await runDbImport(input, opts, io)
+  })
+  dbCommon(
+    db.command('export').description('Write the DB and FILE.sha256 for an air-gapped machine').argument('<file>'),
+  ).action(async (file: string, opts: Record<string, unknown>) => {
+    const { runDbExport } = await import('./db.js')
+    code = await runDbExport(file, opts, io)
+  })
+
   let code = 0
   try {
     await program.parseAsync(argv, { from: 'user' })

@@ -19,6 +19,11 @@ export const ERROR_CODES = {
   PLATFORM: 14,
   UNSUPPORTED: 15,
   OUTPUT: 16,
+  DB_MISSING: 17,
+  DB_INVALID: 18,
+  FEED: 19,
+  CHECKSUM: 20,
+  BUSY: 21,
 } as const
 
 export type ErrorCode = keyof typeof ERROR_CODES

@@ -13,7 +13,8 @@ export default class SummaryReporter implements Reporter {
         else if (s === 'failed') failed++
         else skipped++
       }
-      if (m.state() === 'failed' && [...m.children.allTests()].length === 0) failed++
+      // A file that failed outside its tests (an import, a beforeAll) counts as a failure of its own.
+      if (m.state() === 'failed' && ![...m.children.allTests()].some((t) => t.result().state === 'failed')) failed++
     }
     process.stdout.write(`\n${passed} passed, ${failed} failed${skipped ? `, ${skipped} skipped` : ''}\n`)
   }
