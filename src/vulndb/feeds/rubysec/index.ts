@@ -10,7 +10,9 @@ export { cvssScoreWord, rubysecSchema, rubysecToRecord } from './record.js'
  * `gems/<gem>/<id>.yml`, at the top of a checkout or under the archive's folder (`ruby-advisory-db-master/`).
  * `rubies/` (advisories about Ruby interpreters) and everything else in the repository are not gem advisories.
  */
-const ADVISORY = /(?:^|\/)gems\/[^/]+\/[^/]+\.ya?ml$/i
+// A checkout of the repository (`gems/<gem>/<id>.yml`), its archive (`ruby-advisory-db-master/gems/…`), or the
+// `gems` folder itself given as the feed (`<gem>/<id>.yml`).
+const ADVISORY = /(?:(?:^|\/)gems\/[^/]+\/[^/]+|^[^/]+\/[^/]+)\.ya?ml$/i
 const MAX_FILE = 4 * 1024 * 1024
 
 /** YAML with numbers kept as written (`osvdb: 78121`, `cvss_v3: 9.8` stay strings), null and booleans as they are. */
@@ -55,7 +57,8 @@ class RubysecRun {
   async file(file: FeedFile): Promise<void> {
     if (!ADVISORY.test(file.name)) return
     this.files++
-    const name = file.name.slice(file.name.search(/(?:^|\/)gems\//)).replace(/^\//, '')
+    const at = file.name.search(/(?:^|\/)gems\//)
+    const name = at === -1 ? `gems/${file.name}` : file.name.slice(at).replace(/^\//, '')
     if (file.size > MAX_FILE) {
       this.skip(name, `${file.size} bytes is too big for an advisory`)
       return
