@@ -1,47 +1,22 @@
 import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { describe, expect, test } from 'vitest'
-import type { VulnerabilityRecord } from '../../../src/model/index.js'
 import { alpineImporter } from '../../../src/vulndb/feeds/alpine/index.js'
 import { namespaceForDistroversion, secfixIds } from '../../../src/vulndb/feeds/alpine/secdb.js'
-import type { FeedSource, ImportSink } from '../../../src/vulndb/feeds/feed.js'
+import type { FeedSource } from '../../../src/vulndb/feeds/feed.js'
 import { dirSource } from '../../../src/vulndb/sources.js'
+import { memSource, runImporter } from './helpers.js'
 
 const SECDB = 'test/fixtures/vulndata/alpine/alpine-secdb'
 const JSON_SAMPLES = 'test/fixtures/vulndata/samples/alpine-secdb-json'
 const VLU = join(JSON_SAMPLES, 'vuln-list-update/alpine/testdata')
 
-interface Collected {
-  records: VulnerabilityRecord[]
-  skips: { where: string; reason: string }[]
-  byId: Map<string, VulnerabilityRecord>
-}
-
-async function run(source: FeedSource): Promise<Collected> {
-  const records: VulnerabilityRecord[] = []
-  const skips: Collected['skips'] = []
-  const sink: ImportSink = {
-    vulnerability: (r) => records.push(r),
-    kev: () => expect.fail('no KEV from alpine'),
-    epss: () => expect.fail('no EPSS from alpine'),
-    skip: (where, reason) => skips.push({ where, reason }),
-    feedVersion: () => expect.fail('the secdb states no version'),
-  }
-  await alpineImporter.import(source, sink)
-  return { records, skips, byId: new Map(records.map((r) => [r.id, r])) }
-}
-
-/** Files held in memory, in order (names may repeat, as `main.json` of several releases do). */
-function memSource(files: [string, string | Buffer][]): FeedSource {
-  return {
-    where: 'memory',
-    async *files() {
-      for (const [name, content] of files) {
-        const buf = Buffer.isBuffer(content) ? content : Buffer.from(content)
-        yield { name, size: buf.length, read: async () => buf }
-      }
-    },
-  }
+/** Skips as { where, reason }; KEV, EPSS or a feed version from alpine fails the test. */
+async function run(source: FeedSource) {
+  const sink = await runImporter(alpineImporter, source, {
+    refuse: { kev: 'no KEV from alpine', epss: 'no EPSS from alpine', feedVersion: 'the secdb states no version' },
+  })
+  return { records: sink.records, skips: sink.skipped, byId: sink.byId }
 }
 
 const read = (p: string) => readFileSync(p, 'utf8')

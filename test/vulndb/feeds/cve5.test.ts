@@ -1,56 +1,18 @@
 import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { describe, expect, test } from 'vitest'
-import type { EpssEntry, KevEntry, VulnerabilityRecord } from '../../../src/model/index.js'
 import { cve5Importer } from '../../../src/vulndb/feeds/cve5/index.js'
-import type { FeedSource, ImportSink } from '../../../src/vulndb/feeds/feed.js'
+import type { FeedSource } from '../../../src/vulndb/feeds/feed.js'
 import { dirSource } from '../../../src/vulndb/sources.js'
+import { memSource, runImporter } from './helpers.js'
 
 const ROOT = join(import.meta.dirname, '../../fixtures/vulndata/cve5/cisagov-vulnrichment')
 const URLLIB3 = '2023/45xxx/CVE-2023-45803.json'
 
-class Collect implements ImportSink {
-  records: VulnerabilityRecord[] = []
-  skips: string[] = []
-  versions: string[] = []
-  vulnerability(r: VulnerabilityRecord): void {
-    this.records.push(r)
-  }
-  kev(_: KevEntry): void {}
-  epss(_: EpssEntry): void {}
-  skip(where: string, reason: string): void {
-    this.skips.push(`${where}: ${reason}`)
-  }
-  feedVersion(v: string): void {
-    this.versions.push(v)
-  }
-  get(id: string): VulnerabilityRecord {
-    const r = this.records.find((x) => x.id === id)
-    if (!r) throw new Error(`${id} not imported`)
-    return r
-  }
-}
-
-function memSource(files: [string, Buffer | string][]): FeedSource {
-  return {
-    where: 'memory',
-    async *files() {
-      for (const [name, data] of files) {
-        const buf = Buffer.from(data)
-        yield { name, size: buf.length, read: async () => buf }
-      }
-    },
-  }
-}
-
 const fixture = (p: string) => readFileSync(join(ROOT, p))
 const record = (p: string) => JSON.parse(fixture(p).toString('utf8'))
 
-async function run(source: FeedSource): Promise<Collect> {
-  const sink = new Collect()
-  await cve5Importer.import(source, sink)
-  return sink
-}
+const run = (source: FeedSource) => runImporter(cve5Importer, source)
 
 describe('cve5 importer on the real vulnrichment records', async () => {
   const all = await run(dirSource(ROOT))

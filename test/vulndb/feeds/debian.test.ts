@@ -4,45 +4,21 @@ import { describe, expect, test } from 'vitest'
 import { ShipshapeError } from '../../../src/internal/index.js'
 import type { AffectedPackage, VulnerabilityRecord } from '../../../src/model/index.js'
 import { debianImporter } from '../../../src/vulndb/feeds/debian/index.js'
-import type { FeedSource, ImportSink } from '../../../src/vulndb/feeds/feed.js'
+import type { FeedSource } from '../../../src/vulndb/feeds/feed.js'
 import { dirSource, fileSource } from '../../../src/vulndb/sources.js'
+import { memSource, runImporter } from './helpers.js'
 
 const FIX = 'test/fixtures/vulndata'
 const LISTS = join(FIX, 'debian/security-tracker/data')
 const VUNNEL = join(FIX, 'samples/debian-tracker-json/vunnel')
 const VULNERABLECODE = join(FIX, 'samples/debian-tracker-json/vulnerablecode')
 
-interface Collected {
-  records: VulnerabilityRecord[]
-  skips: { where: string; reason: string }[]
-  byId: Map<string, VulnerabilityRecord>
-}
-
-async function run(source: FeedSource): Promise<Collected> {
-  const records: VulnerabilityRecord[] = []
-  const skips: Collected['skips'] = []
-  const sink: ImportSink = {
-    vulnerability: (r) => records.push(r),
-    kev: () => expect.fail('no KEV from debian'),
-    epss: () => expect.fail('no EPSS from debian'),
-    skip: (where, reason) => skips.push({ where, reason }),
-    feedVersion: () => expect.fail('the tracker states no version'),
-  }
-  await debianImporter.import(source, sink)
-  return { records, skips, byId: new Map(records.map((r) => [r.id, r])) }
-}
-
-/** Files held in memory (real content, or real content cut or altered by the test). */
-function memSource(files: Record<string, string | Buffer>): FeedSource {
-  return {
-    where: 'memory',
-    async *files() {
-      for (const [name, content] of Object.entries(files)) {
-        const buf = Buffer.isBuffer(content) ? content : Buffer.from(content)
-        yield { name, size: buf.length, read: async () => buf }
-      }
-    },
-  }
+/** Skips as { where, reason }; KEV, EPSS or a feed version from debian fails the test. */
+async function run(source: FeedSource) {
+  const sink = await runImporter(debianImporter, source, {
+    refuse: { kev: 'no KEV from debian', epss: 'no EPSS from debian', feedVersion: 'the tracker states no version' },
+  })
+  return { records: sink.records, skips: sink.skipped, byId: sink.byId }
 }
 
 function entry(r: VulnerabilityRecord | undefined, namespace: string, pkg?: string): AffectedPackage | undefined {

@@ -2,54 +2,27 @@ import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { gzipSync } from 'node:zlib'
 import { describe, expect, test } from 'vitest'
-import type { EpssEntry, KevEntry, VulnerabilityRecord } from '../../../src/model/index.js'
 import { epssImporter, parseModelLine } from '../../../src/vulndb/feeds/epss/index.js'
-import type { FeedSource, ImportSink } from '../../../src/vulndb/feeds/feed.js'
+import type { FeedSource } from '../../../src/vulndb/feeds/feed.js'
 import { dirSource } from '../../../src/vulndb/sources.js'
+import { memSource, runImporter } from './helpers.js'
 
 const FX = join(import.meta.dirname, '../../fixtures/vulndata')
 const EMBA = join(FX, 'epss')
 const FIRST = join(FX, 'samples/epss/vulnerablecode/epss_scores-2025-x-x.csv')
 const KEV = join(FX, 'kev/cisagov-kev-data/known_exploited_vulnerabilities.json')
 
-class Collect implements ImportSink {
-  entries: EpssEntry[] = []
-  skips: string[] = []
-  versions: string[] = []
-  vulnerability(_: VulnerabilityRecord): void {
-    throw new Error('EPSS has no vulnerability records')
-  }
-  kev(_: KevEntry): void {}
-  epss(e: EpssEntry): void {
-    this.entries.push(e)
-  }
-  skip(where: string, reason: string): void {
-    this.skips.push(`${where}: ${reason}`)
-  }
-  feedVersion(v: string): void {
-    this.versions.push(v)
-  }
-  get(cve: string): EpssEntry | undefined {
-    return this.entries.find((e) => e.cve === cve)
-  }
-}
-
-function memSource(files: [string, Buffer | string][]): FeedSource {
+/** EPSS's `entries` and `get(cve)` are the EPSS entries; a vulnerability record fails the test. */
+async function run(source: FeedSource) {
+  const sink = await runImporter(epssImporter, source, {
+    refuse: { vulnerability: 'EPSS has no vulnerability records' },
+  })
   return {
-    where: 'memory',
-    async *files() {
-      for (const [name, data] of files) {
-        const buf = Buffer.from(data)
-        yield { name, size: buf.length, read: async () => buf }
-      }
-    },
+    entries: sink.epssEntries,
+    skips: sink.skips,
+    versions: sink.versions,
+    get: (cve: string) => sink.epssEntry(cve),
   }
-}
-
-async function run(source: FeedSource): Promise<Collect> {
-  const sink = new Collect()
-  await epssImporter.import(source, sink)
-  return sink
 }
 
 describe('epss importer on EMBA’s CVE;epss;percentile subset', async () => {

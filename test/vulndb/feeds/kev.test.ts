@@ -2,55 +2,27 @@ import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { gzipSync } from 'node:zlib'
 import { describe, expect, test } from 'vitest'
-import type { EpssEntry, KevEntry, VulnerabilityRecord } from '../../../src/model/index.js'
-import type { FeedSource, ImportSink } from '../../../src/vulndb/feeds/feed.js'
+import type { KevEntry } from '../../../src/model/index.js'
+import type { FeedSource } from '../../../src/vulndb/feeds/feed.js'
 import { kevImporter, parseCsv } from '../../../src/vulndb/feeds/kev/index.js'
 import { dirSource } from '../../../src/vulndb/sources.js'
+import { memSource, runImporter } from './helpers.js'
 
 const ROOT = join(import.meta.dirname, '../../fixtures/vulndata/kev/cisagov-kev-data')
 const JSON_NAME = 'known_exploited_vulnerabilities.json'
 const CSV_NAME = 'known_exploited_vulnerabilities.csv'
 
-class Collect implements ImportSink {
-  entries: KevEntry[] = []
-  skips: string[] = []
-  versions: string[] = []
-  vulnerability(_: VulnerabilityRecord): void {
-    throw new Error('KEV has no vulnerability records')
-  }
-  kev(e: KevEntry): void {
-    this.entries.push(e)
-  }
-  epss(_: EpssEntry): void {}
-  skip(where: string, reason: string): void {
-    this.skips.push(`${where}: ${reason}`)
-  }
-  feedVersion(v: string): void {
-    this.versions.push(v)
-  }
-  get(cve: string): KevEntry | undefined {
-    return this.entries.find((e) => e.cve === cve)
-  }
-}
-
-function memSource(files: [string, Buffer | string][]): FeedSource {
-  return {
-    where: 'memory',
-    async *files() {
-      for (const [name, data] of files) {
-        const buf = Buffer.from(data)
-        yield { name, size: buf.length, read: async () => buf }
-      }
-    },
-  }
-}
-
 const fixture = (p: string) => readFileSync(join(ROOT, p))
 
-async function run(source: FeedSource): Promise<Collect> {
-  const sink = new Collect()
-  await kevImporter.import(source, sink)
-  return sink
+/** KEV's `entries` and `get(cve)` are the KEV entries; a vulnerability record fails the test. */
+async function run(source: FeedSource) {
+  const sink = await runImporter(kevImporter, source, { refuse: { vulnerability: 'KEV has no vulnerability records' } })
+  return {
+    entries: sink.kevEntries,
+    skips: sink.skips,
+    versions: sink.versions,
+    get: (cve: string) => sink.kevEntry(cve),
+  }
 }
 
 const LOG4SHELL: KevEntry = {

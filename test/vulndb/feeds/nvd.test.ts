@@ -2,57 +2,19 @@ import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { gzipSync } from 'node:zlib'
 import { describe, expect, test } from 'vitest'
-import type { EpssEntry, KevEntry, VulnerabilityRecord } from '../../../src/model/index.js'
-import type { FeedSource, ImportSink } from '../../../src/vulndb/feeds/feed.js'
+import type { FeedSource } from '../../../src/vulndb/feeds/feed.js'
 import { nvdImporter } from '../../../src/vulndb/feeds/nvd/index.js'
 import { dirSource } from '../../../src/vulndb/sources.js'
+import { memSource, runImporter } from './helpers.js'
 
 const NVD = join(import.meta.dirname, '../../fixtures/vulndata/nvd')
 const PAGE = 'osv.dev/vulnfeeds/conversion/nvd/testdata/test.json'
 const FKIE = 'fkie-cad-nvd-json-data-feeds/CVE-2023/CVE-2023-326xx/CVE-2023-32681.json'
 const VLU = 'vuln-list-update/nvd/testdata'
 
-class Collect implements ImportSink {
-  records: VulnerabilityRecord[] = []
-  skips: string[] = []
-  versions: string[] = []
-  vulnerability(r: VulnerabilityRecord): void {
-    this.records.push(r)
-  }
-  kev(_: KevEntry): void {}
-  epss(_: EpssEntry): void {}
-  skip(where: string, reason: string): void {
-    this.skips.push(`${where}: ${reason}`)
-  }
-  feedVersion(v: string): void {
-    this.versions.push(v)
-  }
-  get(id: string): VulnerabilityRecord {
-    const r = this.records.find((x) => x.id === id)
-    if (!r) throw new Error(`${id} not imported`)
-    return r
-  }
-}
-
-function memSource(files: [string, Buffer | string][]): FeedSource {
-  return {
-    where: 'memory',
-    async *files() {
-      for (const [name, data] of files) {
-        const buf = Buffer.from(data)
-        yield { name, size: buf.length, read: async () => buf }
-      }
-    },
-  }
-}
-
 const fixture = (p: string) => readFileSync(join(NVD, p))
 
-async function run(source: FeedSource): Promise<Collect> {
-  const sink = new Collect()
-  await nvdImporter.import(source, sink)
-  return sink
-}
+const run = (source: FeedSource) => runImporter(nvdImporter, source)
 
 describe('nvd importer on the real NVD data', async () => {
   const all = await run(dirSource(NVD))

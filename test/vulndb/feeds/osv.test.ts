@@ -3,11 +3,12 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, describe, expect, test } from 'vitest'
-import type { EpssEntry, KevEntry, VulnerabilityRecord } from '../../../src/model/index.js'
+import type { VulnerabilityRecord } from '../../../src/model/index.js'
 import { satisfies } from '../../../src/version/index.js'
-import type { FeedSource, ImportSink } from '../../../src/vulndb/feeds/feed.js'
+import type { FeedSource } from '../../../src/vulndb/feeds/feed.js'
 import { osvDatabase, osvImporter, osvToRecord } from '../../../src/vulndb/feeds/osv/index.js'
 import { concatSources, dirSource, zipSource } from '../../../src/vulndb/sources.js'
+import { type Collect, memSource, runImporter } from './helpers.js'
 
 const VULNDATA = join(import.meta.dirname, '../../fixtures/vulndata')
 const GHSA = join(VULNDATA, 'ghsa')
@@ -17,42 +18,7 @@ const CRATES = join(VULNDATA, 'crates/rustsec-advisory-db-osv')
 const DISTRO = join(VULNDATA, 'samples/osv-distro')
 const DERIVED = join(VULNDATA, 'debian-bookworm-derived')
 
-class Collect implements ImportSink {
-  records: VulnerabilityRecord[] = []
-  skips: string[] = []
-  vulnerability(r: VulnerabilityRecord): void {
-    this.records.push(r)
-  }
-  kev(_: KevEntry): void {}
-  epss(_: EpssEntry): void {}
-  skip(where: string, reason: string): void {
-    this.skips.push(`${where}: ${reason}`)
-  }
-  feedVersion(_: string): void {}
-  get(id: string): VulnerabilityRecord {
-    const r = this.records.find((x) => x.id === id)
-    if (!r) throw new Error(`${id} not imported`)
-    return r
-  }
-}
-
-function memSource(files: [string, Buffer | string][]): FeedSource {
-  return {
-    where: 'memory',
-    async *files() {
-      for (const [name, data] of files) {
-        const buf = Buffer.from(data)
-        yield { name, size: buf.length, read: async () => buf }
-      }
-    },
-  }
-}
-
-async function run(source: FeedSource): Promise<Collect> {
-  const sink = new Collect()
-  await osvImporter.import(source, sink)
-  return sink
-}
+const run = (source: FeedSource) => runImporter(osvImporter, source)
 
 const text = (path: string) => readFileSync(path, 'utf8')
 const json = (path: string) => JSON.parse(text(path)) as Record<string, unknown>

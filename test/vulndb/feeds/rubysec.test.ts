@@ -3,51 +3,16 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync } from 'nod
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, describe, expect, test } from 'vitest'
-import type { EpssEntry, KevEntry, VulnerabilityRecord } from '../../../src/model/index.js'
 import { satisfies } from '../../../src/version/index.js'
-import type { FeedSource, ImportSink } from '../../../src/vulndb/feeds/feed.js'
+import type { FeedSource } from '../../../src/vulndb/feeds/feed.js'
 import { cvssScoreWord, rubysecImporter, rubysecToRecord } from '../../../src/vulndb/feeds/rubysec/index.js'
 import { dirSource, zipSource } from '../../../src/vulndb/sources.js'
+import { type Collect, memSource, runImporter } from './helpers.js'
 
 const ROOT = join(import.meta.dirname, '../../fixtures/vulndata/rubygems/ruby-advisory-db')
 const GEMS = join(ROOT, 'gems')
 
-class Collect implements ImportSink {
-  records: VulnerabilityRecord[] = []
-  skips: string[] = []
-  vulnerability(r: VulnerabilityRecord): void {
-    this.records.push(r)
-  }
-  kev(_: KevEntry): void {}
-  epss(_: EpssEntry): void {}
-  skip(where: string, reason: string): void {
-    this.skips.push(`${where}: ${reason}`)
-  }
-  feedVersion(_: string): void {}
-  get(id: string): VulnerabilityRecord {
-    const r = this.records.find((x) => x.id === id)
-    if (!r) throw new Error(`${id} not imported`)
-    return r
-  }
-}
-
-function memSource(files: [string, Buffer | string][]): FeedSource {
-  return {
-    where: 'memory',
-    async *files() {
-      for (const [name, data] of files) {
-        const buf = Buffer.from(data)
-        yield { name, size: buf.length, read: async () => buf }
-      }
-    },
-  }
-}
-
-async function run(source: FeedSource): Promise<Collect> {
-  const sink = new Collect()
-  await rubysecImporter.import(source, sink)
-  return sink
-}
+const run = (source: FeedSource) => runImporter(rubysecImporter, source)
 
 const advisory = (p: string) => readFileSync(join(GEMS, p), 'utf8')
 const FILES = readdirSync(GEMS).flatMap((g) => readdirSync(join(GEMS, g)).map((f) => `${g}/${f}`))
