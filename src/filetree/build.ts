@@ -6,10 +6,12 @@ import { walkDirectory } from './fs-walk.js'
 import { DEFAULT_LIMITS, type WalkLimits, type WalkProgress, walkLayer } from './layer-walk.js'
 import type { LayerListing } from './listing.js'
 import { FileTree, linkError } from './tree.js'
-import type { ContentRequest } from './types.js'
+import type { ContentRequest, FileInspector } from './types.js'
 
 export interface BuildOptions {
   requests: readonly ContentRequest[]
+  /** Readers of executables and archives, run on every file they accept as it streams past. */
+  inspectors?: readonly FileInspector[]
   /** Layers read at once (default 4: zlib inflates on the libuv pool, so more layers than cores still helps). */
   concurrency?: number
   limits?: WalkLimits
@@ -35,7 +37,7 @@ export async function buildFileTree(source: Source, opts: BuildOptions): Promise
   let listings: LayerListing[]
   let tree: FileTree
   if (source.kind === 'filesystem') {
-    const r = walkDirectory(source.fs.root, policy)
+    const r = walkDirectory(source.fs.root, policy, opts.inspectors ?? [])
     listings = [r.listing]
     issues.push(...r.issues)
     tree = new FileTree([{ index: 0 }])
@@ -47,6 +49,7 @@ export async function buildFileTree(source: Source, opts: BuildOptions): Promise
       walkLayer(layer, policy, {
         where,
         limits: opts.limits ?? DEFAULT_LIMITS,
+        inspectors: opts.inspectors ?? [],
         ...(opts.onProgress ? { onProgress: opts.onProgress } : {}),
       }),
     )

@@ -33,6 +33,10 @@ export class ContentPolicy {
     return hit
   }
 
+  release(bytes: number): void {
+    this.used = Math.max(0, this.used - bytes)
+  }
+
   /** Reserves budget for a file; false when the total cap would be exceeded. */
   reserve(bytes: number): boolean {
     if (this.used + bytes > this.totalCap) return false

@@ -1,9 +1,54 @@
-import { lstatSync, readdirSync, readFileSync, readlinkSync, type Stats, statSync } from 'node:fs'
+import {
+  closeSync,
+  lstatSync,
+  openSync,
+  readdirSync,
+  readFileSync,
+  readlinkSync,
+  readSync,
+  type Stats,
+  statSync,
+} from 'node:fs'
 import { join } from 'node:path'
 import type { ScanIssue } from '../model/index.js'
 import type { ContentPolicy } from './content-policy.js'
+import { FileInspection, inspectorsFor } from './inspect.js'
 import type { LayerEntry, LayerListing } from './listing.js'
 import { joinPath } from './paths.js'
+import type { FileInspector, InspectionResult } from './types.js'
+
+/** Streams a file through its inspectors in 1 MiB reads, as the layer walk would. */
+function inspectFile(
+  full: string,
+  path: string,
+  size: number,
+  insp: FileInspector[],
+  policy: ContentPolicy,
+  issues: ScanIssue[],
+): Record<string, InspectionResult> | undefined {
+  const inspection = new FileInspection(path, size, insp, policy)
+  let fd: number | undefined
+  try {
+    fd = openSync(full, 'r')
+    const buf = Buffer.allocUnsafe(1024 * 1024)
+    for (;;) {
+      const n = readSync(fd, buf, 0, buf.length, null)
+      if (n <= 0) break
+      inspection.write(buf.subarray(0, n))
+    }
+  } catch (e) {
+    issues.push({
+      kind: 'unreadable-file',
+      message: `cannot read: ${(e as Error).message}`,
+      location: { path, layerIndex: 0 },
+      source: 'fs',
+    })
+    return undefined
+  } finally {
+    if (fd !== undefined) closeSync(fd)
+  }
+  return inspection.end()
+}
 
 /** Pseudo filesystems of a host: never walked, whatever is mounted there. */
 const SKIP_TOP = new Set(['proc', 'sys', 'dev'])
@@ -12,7 +57,11 @@ const SKIP_TOP = new Set(['proc', 'sys', 'dev'])
  * Lists a directory tree (a root filesystem or a host) as if it were a single layer. Other mounts are not
  * descended into (like `find -xdev`): on a host they are network shares, container overlays and the like.
  */
-export function walkDirectory(root: string, policy: ContentPolicy): { listing: LayerListing; issues: ScanIssue[] } {
+export function walkDirectory(
+  root: string,
+  policy: ContentPolicy,
+  inspectors: readonly FileInspector[] = [],
+): { listing: LayerListing; issues: ScanIssue[] } {
   const listing: LayerListing = { index: 0, entries: [], whiteouts: [], opaques: [], bytes: 0 }
   const issues: ScanIssue[] = []
   const rootDev = statSync(root).dev
@@ -71,6 +120,8 @@ export function walkDirectory(root: string, policy: ContentPolicy): { listing: L
             }
           }
         }
+        const insp = inspectors.length ? inspectorsFor(inspectors, p, st.size, mode) : []
+        if (insp.length) entry.inspections = inspectFile(full, p, st.size, insp, policy, issues)
         listing.bytes += st.size
         listing.entries.push(entry)
       } else {

@@ -6,9 +6,11 @@ import type { Compression, Layer } from '../image/index.js'
 import { ShipshapeError } from '../internal/index.js'
 import { shortDigest } from '../model/index.js'
 import type { ContentPolicy } from './content-policy.js'
+import { FileInspection, inspectorsFor } from './inspect.js'
 import type { LayerEntry, LayerListing } from './listing.js'
 import { basename, dirname, entryPath, joinPath } from './paths.js'
 import { TarParser } from './tar-parser.js'
+import type { FileInspector } from './types.js'
 
 export interface WalkLimits {
   /** Past this many uncompressed bytes, a layer whose ratio exceeds `maxRatio` is a decompression bomb. */
@@ -43,7 +45,7 @@ function sniff(head: Buffer): Compression {
 export async function walkLayer(
   layer: Layer,
   policy: ContentPolicy,
-  opts: { where: string; limits?: WalkLimits; onProgress?: WalkProgress },
+  opts: { where: string; limits?: WalkLimits; onProgress?: WalkProgress; inspectors?: readonly FileInspector[] },
 ): Promise<LayerListing> {
   const limits = opts.limits ?? DEFAULT_LIMITS
   const label = `layer ${layer.index} (${shortDigest(layer.digest)})`
@@ -61,14 +63,26 @@ export async function walkLayer(
   let zstd: ZstdDecompress | undefined
   let head: Buffer = Buffer.alloc(0)
 
+  const inspectors = opts.inspectors ?? []
+  let sink: ((chunk: Buffer) => void) | undefined
+  let inspection: FileInspection | undefined
+  let current: LayerEntry | undefined
   const parser = new TarParser({
     onEntry: (h) => onEntry(h.name, h.type, h.size, h.mode, h.linkname),
-    onData: (chunk) => sink?.(chunk),
+    onData: (chunk) => {
+      sink?.(chunk)
+      inspection?.write(chunk)
+    },
     onEntryEnd: () => {
+      if (inspection && current) {
+        const r = inspection.end()
+        if (r) current.inspections = r
+      }
       sink = undefined
+      inspection = undefined
+      current = undefined
     },
   })
-  let sink: ((chunk: Buffer) => void) | undefined
 
   const onEntry = (name: string, type: LayerEntry['type'] | 'other', size: number, mode: number, linkname: string) => {
     const path = entryPath(name, where)
@@ -87,6 +101,11 @@ export async function walkLayer(
         throw new ShipshapeError('PATH_TRAVERSAL', `hard link ${path} points at the image root`, { where: where() })
       entry.linkname = target
     } else if (type === 'file') {
+      const insp = inspectors.length ? inspectorsFor(inspectors, path, size, mode) : []
+      if (insp.length) {
+        inspection = new FileInspection(path, size, insp, policy)
+        current = entry
+      }
       const want = policy.match(path)
       if (want) {
         if (want.allLayers) entry.history = true

@@ -1,4 +1,4 @@
-import type { NodeType } from './types.js'
+import type { InspectionResult, NodeType } from './types.js'
 
 /** What one layer (or a directory tree) contains, in the order it was read. */
 export interface LayerEntry {
@@ -13,6 +13,8 @@ export interface LayerEntry {
   contentDropped?: 'file-cap' | 'total-cap'
   /** Keep this version in the path's history (a request with `allLayers`). */
   history?: boolean
+  /** Results of the inspectors that read this file, by inspector id. */
+  inspections?: Record<string, InspectionResult>
 }
 
 export interface LayerListing {

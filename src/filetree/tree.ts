@@ -3,7 +3,15 @@ import type { Location } from '../model/index.js'
 import { compileGlobs, literalPrefix } from './glob.js'
 import type { LayerListing } from './listing.js'
 import { joinPath } from './paths.js'
-import type { ContentVersion, FileInfo, FileResolver, LayerRef, NodeType } from './types.js'
+import type {
+  ContentVersion,
+  FileInfo,
+  FileResolver,
+  Inspected,
+  InspectionResult,
+  LayerRef,
+  NodeType,
+} from './types.js'
 
 interface Node {
   type: NodeType
@@ -14,6 +22,7 @@ interface Node {
   last: number
   children?: Map<string, Node>
   content?: Buffer
+  inspections?: Record<string, InspectionResult>
 }
 
 /** Linux gives up after 40 symlinks in one lookup (ELOOP); so do we. */
@@ -78,10 +87,12 @@ export class FileTree implements FileResolver {
             ? { type: 'file', size: t.size, mode: t.mode, first: L, last: L }
             : { type: 'file', size: 0, mode: e.mode, first: L, last: L }
         if (t?.content) node.content = t.content
+        if (t?.inspections) node.inspections = t.inspections
       } else {
         node = { type: e.type, size: e.size, mode: e.mode, first: L, last: L }
         if (e.linkname !== undefined) node.linkTarget = e.linkname
         if (e.content) node.content = e.content
+        if (e.inspections) node.inspections = e.inspections
       }
       // A path rewritten by a later layer keeps the layer it first appeared in.
       if (existing && existing.type !== 'directory') node.first = existing.first
@@ -243,6 +254,15 @@ export class FileTree implements FileResolver {
     const out: FileInfo[] = []
     this.walk(start.node, prefix, (p, n) => {
       if (re.test(p)) out.push(this.info(p, n))
+    })
+    return out.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0))
+  }
+
+  inspections(id: string): Inspected[] {
+    const out: Inspected[] = []
+    this.walk(this.root, '/', (p, n) => {
+      const r = n.inspections?.[id]
+      if (r) out.push({ path: p, info: this.info(p, n), result: r })
     })
     return out.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0))
   }

@@ -1,4 +1,4 @@
-import type { ContentRequest, FileResolver } from '../filetree/index.js'
+import type { ContentRequest, FileInspector, FileResolver } from '../filetree/index.js'
 import type { Distro, Package, ScanIssue } from '../model/index.js'
 
 export interface CatalogContext {
@@ -24,5 +24,7 @@ export interface Cataloger {
   /** The package kinds it produces (for `--only-package-type`). */
   readonly kinds: readonly Package['kind'][]
   readonly wants: readonly ContentRequest[]
+  /** Readers of executables and archives that run during the layer walk (`files.inspections(id)` afterwards). */
+  readonly inspectors?: readonly FileInspector[]
   catalog(ctx: CatalogContext): CatalogResult | Promise<CatalogResult>
 }

@@ -1,4 +1,4 @@
-import { type BuildOptions, buildFileTree } from '../filetree/index.js'
+import { type BuildOptions, buildFileTree, type FileResolver } from '../filetree/index.js'
 import type { Image, Source } from '../image/index.js'
 import { layerHistory } from '../image/index.js'
 import { TOOL_NAME, TOOL_VERSION } from '../internal/index.js'
@@ -53,6 +53,43 @@ function comparePackages(a: Package, b: Package): number {
   )
 }
 
+/**
+ * A language package whose files an OS package installed (Debian's python3-requests under dist-packages)
+ * carries that OS package in `metadata.ownedBy`, so matching goes through the distro's advisories instead of
+ * reporting it twice. Paths are compared after resolving symlinks (merged /usr: dpkg lists /lib/…).
+ */
+function markOwnership(packages: Package[], files: FileResolver): void {
+  const owners = new Map<string, { kind: 'deb' | 'apk' | 'rpm'; name: string }>()
+  const real = (p: string) => files.stat(p, { noFollow: false })?.path ?? p
+  for (const p of packages) {
+    const m = p.metadata
+    if (m.kind !== 'deb' && m.kind !== 'apk' && m.kind !== 'rpm') continue
+    for (const f of m.files) {
+      const owner = { kind: m.kind, name: p.name }
+      owners.set(f, owner)
+      const r = real(f)
+      if (r !== f) owners.set(r, owner)
+    }
+  }
+  if (owners.size === 0) return
+  for (const p of packages) {
+    const m = p.metadata
+    if (m.kind === 'deb' || m.kind === 'apk' || m.kind === 'rpm') continue
+    const own = (m as { files?: unknown }).files
+    const candidates = [
+      ...(Array.isArray(own) ? own.filter((x): x is string => typeof x === 'string') : []),
+      ...p.locations.map((l) => l.path),
+    ]
+    for (const path of candidates) {
+      const owner = owners.get(path) ?? owners.get(real(path))
+      if (owner) {
+        m.ownedBy = owner
+        break
+      }
+    }
+  }
+}
+
 /** Image (or directory) → SBOM: one pass over the layers, distro detection, every cataloger. */
 export async function generateSbom(source: Source, opts: GenerateOptions = {}): Promise<Sbom> {
   const all = opts.catalogers ?? CATALOGERS
@@ -60,6 +97,7 @@ export async function generateSbom(source: Source, opts: GenerateOptions = {}): 
   opts.onStage?.('reading')
   const built = await buildFileTree(source, {
     requests: [DISTRO_FILES, ...catalogers.flatMap((c) => c.wants)],
+    inspectors: catalogers.flatMap((c) => c.inspectors ?? []),
     ...(opts.concurrency ? { concurrency: opts.concurrency } : {}),
     ...(opts.onProgress ? { onProgress: opts.onProgress } : {}),
   })
@@ -72,6 +110,7 @@ export async function generateSbom(source: Source, opts: GenerateOptions = {}): 
     packages.push(...(opts.onlyKinds ? r.packages.filter((p) => opts.onlyKinds?.includes(p.kind)) : r.packages))
     issues.push(...r.issues)
   }
+  markOwnership(packages, built.tree)
   packages.sort(comparePackages)
   const target: TargetSummary =
     source.kind === 'image'

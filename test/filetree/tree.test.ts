@@ -137,6 +137,54 @@ describe('layered file index', () => {
   })
 })
 
+describe('inspectors', () => {
+  it('see every byte of the files they accept, keep only their result, and a throw fails that file only', async () => {
+    const d = join(tmp, `img${n++}`)
+    const big = Buffer.alloc(300_000, 1)
+    big.write('MAGIC', 0)
+    writeOciLayout(d, [
+      gzipLayer(
+        makeTar([
+          { name: 'bin/', type: 'dir' },
+          { name: 'bin/tool', content: big, mode: 0o755 },
+          { name: 'bin/script', content: '#!/bin/sh\n', mode: 0o755 },
+          { name: 'bin/bad', content: Buffer.concat([Buffer.from('MAGIC'), Buffer.alloc(10)]), mode: 0o755 },
+          { name: 'etc/conf', content: 'MAGIC but not executable' },
+        ]),
+      ),
+    ])
+    const seen: string[] = []
+    const { tree } = await buildFileTree(await openSource(parseImageRef(`oci-dir://${d}`)), {
+      requests: [],
+      inspectors: [
+        {
+          id: 'count',
+          headBytes: 5,
+          accepts: (_p, size, mode) => size > 0 && (mode & 0o111) !== 0,
+          open(path, head) {
+            seen.push(path)
+            if (head.toString() !== 'MAGIC') return undefined
+            let bytes = 0
+            return {
+              write(chunk) {
+                bytes += chunk.length
+                if (path === '/bin/bad' && bytes > 10) throw new Error('garbled')
+              },
+              end: () => ({ ok: true, value: bytes }),
+            }
+          },
+        },
+      ],
+    })
+    expect(seen.sort()).toEqual(['/bin/bad', '/bin/script', '/bin/tool'])
+    expect(tree.inspections('count').map((i) => [i.path, i.result])).toEqual([
+      ['/bin/bad', { ok: false, error: 'garbled' }],
+      ['/bin/tool', { ok: true, value: 300_000 }],
+    ])
+    expect(tree.read('/bin/tool')).toBeUndefined()
+  })
+})
+
 describe('tar parser', () => {
   function parse(buf: Buffer, chunk: number) {
     const out: { name: string; type: string; data: string; linkname: string }[] = []
