@@ -56,6 +56,44 @@ export async function main(
       code = await runSbom(image, opts, io)
     })
 
+  const imageOptions = (c: Command) =>
+    c
+      .option('--platform <os/arch[/variant]>', 'platform to pick from a multi-platform image')
+      .option('--cache-dir <dir>', 'where the DB lives (default: $SHIPSHAPE_CACHE_DIR, else ~/.cache/shipshape)')
+      .option('-q, --quiet', 'no progress on stderr')
+      .option('--debug', 'debug messages and stack traces')
+  imageOptions(
+    program
+      .command('cves')
+      .description('List the known vulnerabilities of an image (or of an SBOM: sbom://FILE)')
+      .argument('<image>', 'image reference (as for sbom) or sbom://FILE')
+      .addOption(
+        listOption('--format <formats>', 'packages (default), only-packages, json; comma-separated or repeated'),
+      )
+      .option('-o, --output <file>', 'write to FILE (with several formats: FILE.<ext> per format)')
+      .addOption(listOption('--only-severity <levels>', 'c, h, m, l, u (critical, high, medium, low, unspecified)'))
+      .option('--only-fixed', 'only vulnerabilities with a fix')
+      .option('--only-unfixed', 'only vulnerabilities without a fix')
+      .addOption(listOption('--only-package-type <types>', 'only these package types (deb, apk, rpm, npm, pypi, …)'))
+      .option('--only-package <regex>', 'only packages whose name matches')
+      .addOption(listOption('--only-cve-id <ids>', 'only these vulnerabilities (any of their ids)'))
+      .option('--only-cisa-kev', 'only vulnerabilities in CISA KEV')
+      .option('-e, --exit-code', 'exit with 2 when vulnerabilities remain after the filters'),
+  ).action(async (image: string, opts: Record<string, unknown>) => {
+    const { runCves } = await import('./cves.js')
+    code = await runCves(image, opts, io)
+  })
+  imageOptions(
+    program
+      .command('quickview')
+      .alias('qv')
+      .description('Severity counts of an image and its base image at a glance')
+      .argument('<image>', 'image reference (as for sbom) or sbom://FILE'),
+  ).action(async (image: string, opts: Record<string, unknown>) => {
+    const { runQuickview } = await import('./cves.js')
+    code = await runQuickview(image, opts, io)
+  })
+
   const db = program.command('db').description('The vulnerability database: update, status, import, export')
   const dbCommon = (c: Command) =>
     c

@@ -18,7 +18,7 @@ const FORMATS = {
 type Format = keyof typeof FORMATS
 
 /** Scout and purl type names are accepted beside our own kind names. */
-const TYPE_ALIASES: Record<string, PackageKind> = {
+export const TYPE_ALIASES: Record<string, PackageKind> = {
   deb: 'deb',
   apk: 'apk',
   rpm: 'rpm',

@@ -1,0 +1,1 @@
+export { buildReport, labelledBaseImage, severityCounts } from './report.js'

@@ -1,0 +1,167 @@
+import { readFileSync } from 'node:fs'
+import { buildReport, labelledBaseImage, severityCounts } from '../analysis/index.js'
+import { openSource, parseImageRef } from '../image/index.js'
+import { ShipshapeError } from '../internal/index.js'
+import type { Finding, PackageKind, Report, Sbom, SeverityLevel } from '../model/index.js'
+import { formatJson, formatOnlyPackages, formatPackages, formatQuickview } from '../output/index.js'
+import { decodeNativeJson, generateSbom } from '../sbom/index.js'
+import { cacheDir, dbPath, StoreReader } from '../vulndb/index.js'
+import type { Io } from './main.js'
+import { writeAllOrNothing } from './output-files.js'
+import { plainProgress, terminalProgress } from './progress.js'
+import { parsePlatformFlag, TYPE_ALIASES } from './sbom.js'
+
+const FORMATS = {
+  packages: { ext: '.txt', encode: formatPackages },
+  'only-packages': { ext: '.packages.txt', encode: formatOnlyPackages },
+  json: { ext: '.json', encode: formatJson },
+} as const
+
+const LETTERS: Record<string, SeverityLevel> = { c: 'critical', h: 'high', m: 'medium', l: 'low', u: 'unspecified' }
+
+async function sbomFor(image: string, opts: Record<string, unknown>, io: Io): Promise<Sbom> {
+  const ref = parseImageRef(image)
+  if (ref.kind === 'sbom') {
+    const d = decodeNativeJson(readFileSync(ref.path, 'utf8'))
+    if (!d.ok) throw new ShipshapeError('NOT_AN_IMAGE', d.error, { where: ref.path })
+    return d.sbom
+  }
+  const platform = parsePlatformFlag(opts.platform)
+  const interactive = opts.quiet !== true && io.stderr.isTTY === true
+  let totals = { layers: 0, bytes: 0 }
+  const progress = interactive
+    ? terminalProgress(io.stderr, () => totals)
+    : plainProgress(io.stderr, opts.debug === true)
+  progress.stage('Resolving image')
+  const source = await openSource(ref, platform ? { platform } : {})
+  if (source.kind === 'image')
+    totals = { layers: source.image.layers.length, bytes: source.image.layers.reduce((n, l) => n + l.size, 0) }
+  try {
+    return await generateSbom(source, {
+      onProgress: (i, done) => progress.layer(i, done, 0),
+      onStage: (s) => progress.stage(s === 'reading' ? 'Reading layers' : 'Cataloging packages'),
+    })
+  } finally {
+    progress.done()
+  }
+}
+
+function openDb(opts: Record<string, unknown>): StoreReader {
+  const path = dbPath(cacheDir(opts.cacheDir as string | undefined))
+  try {
+    return new StoreReader(path)
+  } catch (e) {
+    if (e instanceof ShipshapeError && /unable to open|does not exist|SQLITE_CANTOPEN/i.test(e.message)) {
+      throw new ShipshapeError(
+        'DB_MISSING',
+        'no vulnerability DB yet; run `shipshape db update` (or `db import FILE`)',
+        { where: path },
+      )
+    }
+    throw e
+  }
+}
+
+/** Scout's filters, applied to findings after matching. */
+export function filterFindings(findings: Finding[], opts: Record<string, unknown>): Finding[] {
+  let out = findings
+  const sev = opts.onlySeverity as string[] | undefined
+  if (sev) {
+    const levels = sev.map((s) => {
+      const l =
+        LETTERS[s.toLowerCase()[0] ?? ''] ??
+        (Object.values(LETTERS).includes(s.toLowerCase() as SeverityLevel)
+          ? (s.toLowerCase() as SeverityLevel)
+          : undefined)
+      if (!l)
+        throw new ShipshapeError(
+          'USAGE',
+          `--only-severity takes c, h, m, l, u (or critical, high, …), not ${JSON.stringify(s)}`,
+        )
+      return l
+    })
+    out = out.filter((f) => levels.includes(f.severity.level))
+  }
+  if (opts.onlyFixed && opts.onlyUnfixed)
+    throw new ShipshapeError('USAGE', '--only-fixed and --only-unfixed exclude each other')
+  if (opts.onlyFixed) out = out.filter((f) => f.fix.state === 'fixed')
+  if (opts.onlyUnfixed) out = out.filter((f) => f.fix.state !== 'fixed')
+  const types = opts.onlyPackageType as string[] | undefined
+  if (types) {
+    const kinds = types.map((t) => {
+      const k = TYPE_ALIASES[t.toLowerCase()]
+      if (!k) throw new ShipshapeError('USAGE', `unknown --only-package-type ${JSON.stringify(t)}`)
+      return k
+    }) as PackageKind[]
+    out = out.filter((f) => kinds.includes(f.package.kind))
+  }
+  const ids = opts.onlyCveId as string[] | undefined
+  if (ids) out = out.filter((f) => ids.includes(f.id) || f.aliases.some((a) => ids.includes(a)))
+  if (opts.onlyCisaKev) out = out.filter((f) => f.kev !== undefined)
+  if (typeof opts.onlyPackage === 'string') {
+    let re: RegExp
+    try {
+      re = new RegExp(opts.onlyPackage)
+    } catch (e) {
+      throw new ShipshapeError('USAGE', `--only-package is not a regular expression: ${(e as Error).message}`)
+    }
+    out = out.filter((f) => re.test(f.package.name))
+  }
+  return out
+}
+
+function withFindings(r: Report, findings: Finding[]): Report {
+  const c = severityCounts(findings)
+  return {
+    ...r,
+    findings,
+    summary: {
+      ...c,
+      packages: r.summary.packages,
+      vulnerablePackages: new Set(findings.map((f) => f.package.id)).size,
+    },
+  }
+}
+
+export async function runCves(image: string, opts: Record<string, unknown>, io: Io): Promise<number> {
+  const formats = ((opts.format as string[] | undefined) ?? ['packages']).map((f) => {
+    if (!(f in FORMATS))
+      throw new ShipshapeError('USAGE', `unknown --format ${JSON.stringify(f)}; use ${Object.keys(FORMATS).join(', ')}`)
+    return f as keyof typeof FORMATS
+  })
+  const unique = [...new Set(formats)]
+  if (unique.length > 1 && !opts.output)
+    throw new ShipshapeError('USAGE', 'several formats need --output FILE (one file is written per format)')
+  const db = openDb(opts)
+  try {
+    const sbom = await sbomFor(image, opts, io)
+    const full = buildReport(sbom, db)
+    const report = withFindings(full, filterFindings(full.findings, opts))
+    const outputs = unique.map((f) => ({
+      path:
+        unique.length === 1
+          ? (opts.output as string | undefined)
+          : `${String(opts.output).replace(/\.json$/, '')}${FORMATS[f].ext}`,
+      content: FORMATS[f].encode(report),
+    }))
+    writeAllOrNothing(
+      outputs.filter((o): o is { path: string; content: string } => o.path !== undefined && o.path !== '-'),
+    )
+    for (const o of outputs) if (o.path === undefined || o.path === '-') io.stdout.write(o.content)
+    return opts.exitCode && report.findings.length > 0 ? 2 : 0
+  } finally {
+    db.close()
+  }
+}
+
+export async function runQuickview(image: string, opts: Record<string, unknown>, io: Io): Promise<number> {
+  const db = openDb(opts)
+  try {
+    const sbom = await sbomFor(image, opts, io)
+    const report = buildReport(sbom, db)
+    io.stdout.write(formatQuickview(report, labelledBaseImage(sbom)))
+    return 0
+  } finally {
+    db.close()
+  }
+}

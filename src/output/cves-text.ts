@@ -1,0 +1,116 @@
+import { type Finding, type Report, SEVERITY_LETTER, SEVERITY_ORDER, type SeverityCounts } from '../model/index.js'
+
+function counts(c: SeverityCounts): string {
+  return SEVERITY_ORDER.map((l) => `${c[l]}${SEVERITY_LETTER[l]}`).join(' ')
+}
+
+function target(r: Report): string {
+  const t = r.sbom.target
+  const name = t.name ? `${t.name}${t.tags[0] ? `:${t.tags[0]}` : ''}` : t.ref
+  return name
+}
+
+function fixText(f: Finding): string {
+  switch (f.fix.state) {
+    case 'fixed':
+      return f.fix.versions.join(', ')
+    case 'wont-fix':
+      return `not fixed (${f.fix.status ?? 'will not be fixed'})`
+    case 'not-fixed':
+      return f.fix.status ? `not fixed (${f.fix.status})` : 'not fixed'
+    case 'unknown':
+      return 'unknown'
+    default: {
+      const never: never = f.fix.state
+      return String(never)
+    }
+  }
+}
+
+/** Scout's `packages` layout: an overview, then each vulnerable package with its vulnerabilities. */
+export function formatPackages(r: Report): string {
+  const out: string[] = []
+  const t = r.sbom.target
+  out.push(`    Target: ${target(r)}`)
+  if (t.manifestDigest) out.push(`    digest: ${t.manifestDigest.slice(7, 19)}`)
+  out.push(`  packages: ${r.summary.packages}`)
+  out.push(`  vulnerabilities: ${counts(r.summary)}`)
+  out.push(`  vulnerable packages: ${r.summary.vulnerablePackages}`)
+  out.push(`  database: built ${r.db.builtAt}`)
+  for (const w of r.warnings) out.push(`  warning: ${w}`)
+  out.push('')
+  const byPkg = new Map<string, Finding[]>()
+  for (const f of r.findings) {
+    const k = f.package.id
+    byPkg.set(k, [...(byPkg.get(k) ?? []), f])
+  }
+  for (const list of byPkg.values()) {
+    const p = (list[0] as Finding).package
+    const c: SeverityCounts = { critical: 0, high: 0, medium: 0, low: 0, unspecified: 0 }
+    for (const f of list) c[f.severity.level]++
+    out.push(`## ${counts(c)}  ${p.name} ${p.version}`)
+    out.push(`pkg:${p.purl.slice(4)}`)
+    out.push(`    ${p.location.path} (layer ${p.introducedIn.layerIndex})`)
+    out.push('')
+    for (const f of list) {
+      const sev = f.severity.level.toUpperCase()
+      out.push(`    ✗ ${sev} ${f.id}${f.kev ? '  [CISA KEV]' : ''}`)
+      if (f.summary) out.push(`      ${f.summary.split('\n')[0]?.slice(0, 110)}`)
+      if (f.affectedRange) out.push(`      Affected range : ${f.affectedRange}`)
+      out.push(`      Fixed version  : ${fixText(f)}`)
+      out.push(
+        `      Severity       : ${f.severity.raw ?? 'unspecified'}${f.severity.source ? ` (${f.severity.source})` : ''}`,
+      )
+      if (f.cvss) out.push(`      CVSS Score     : ${f.cvss.score} (${f.cvss.source})`)
+      if (f.cvss) out.push(`      CVSS Vector    : ${f.cvss.vector}`)
+      if (f.epss) out.push(`      EPSS Score     : ${f.epss.score} (percentile ${f.epss.percentile})`)
+      if (f.aliases.length) out.push(`      Aliases        : ${f.aliases.join(', ')}`)
+      out.push('')
+    }
+  }
+  out.push(`${r.findings.length} vulnerabilities found in ${r.summary.vulnerablePackages} packages`)
+  out.push(`  ${SEVERITY_ORDER.map((l) => `${l.toUpperCase()} ${r.summary[l]}`).join('  ')}`)
+  return `${out.join('\n')}\n`
+}
+
+/** `only-packages`: Name Version Type Vulnerabilities. */
+export function formatOnlyPackages(r: Report): string {
+  const per = new Map<string, SeverityCounts>()
+  for (const f of r.findings) {
+    const c = per.get(f.package.id) ?? { critical: 0, high: 0, medium: 0, low: 0, unspecified: 0 }
+    c[f.severity.level]++
+    per.set(f.package.id, c)
+  }
+  const rows = r.sbom.packages.map((p) => [
+    p.name,
+    p.version,
+    p.kind,
+    per.has(p.id) ? counts(per.get(p.id) as SeverityCounts) : '',
+  ])
+  const head = ['Name', 'Version', 'Type', 'Vulnerabilities']
+  const w = head.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] as string).length)))
+  const line = (r: string[]) =>
+    r
+      .map((c, i) => (i === r.length - 1 ? c : c.padEnd(w[i] as number)))
+      .join('  ')
+      .trimEnd()
+  return `${[line(head), ...rows.map(line)].join('\n')}\n`
+}
+
+/** Scout's quickview: the target with its counts and digest, and the base image when the image names it. */
+export function formatQuickview(r: Report, base: { name: string; digest?: string } | undefined): string {
+  const t = r.sbom.target
+  const rows: [string, string, string][] = [['Target', target(r), counts(r.summary)]]
+  if (t.manifestDigest) rows.push(['  digest', t.manifestDigest.slice(7, 19), ''])
+  if (base) rows.push(['Base image', base.name, '(not analysed yet)'])
+  const w0 = Math.max(...rows.map((x) => x[0].length))
+  const w1 = Math.max(...rows.map((x) => x[1].length))
+  const lines = rows.map(([a, b, c]) => `  ${a.padEnd(w0)}  │  ${b.padEnd(w1)}  │  ${c}`.trimEnd())
+  for (const w of r.warnings) lines.push(`  warning: ${w}`)
+  return `${lines.join('\n')}\n`
+}
+
+export function formatJson(r: Report): string {
+  const { sbom, ...rest } = r
+  return `${JSON.stringify({ format: 'shipshape-report', ...rest, target: sbom.target, distro: sbom.distro, packages: sbom.packages.length }, null, 2)}\n`
+}

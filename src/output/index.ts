@@ -1,0 +1,1 @@
+export { formatJson, formatOnlyPackages, formatPackages, formatQuickview } from './cves-text.js'
