@@ -1,0 +1,131 @@
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { ERROR_CODES } from '../../src/internal/index.js'
+import { IMPORTERS, loadDbConfig, updateDb } from '../../src/vulndb/index.js'
+import { cli } from '../helpers/cli.js'
+import { FIXTURES } from '../helpers/images.js'
+
+const V = join(FIXTURES, 'vulndata')
+let tmp: string
+let cache: string
+let root: string
+
+beforeAll(async () => {
+  tmp = mkdtempSync(join(tmpdir(), 'shipshape-cves-'))
+  cache = join(tmp, 'cache')
+  await updateDb({
+    cacheDir: cache,
+    config: loadDbConfig({
+      feedFlags: [`osv=${join(V, 'debian-bookworm-derived/osv')}`, `nvd=${join(V, 'nvd')}`, `epss=${join(V, 'epss')}`],
+      env: {},
+    }),
+    importers: IMPORTERS,
+    only: ['osv', 'nvd', 'epss'],
+  })
+  // A Debian 12 root with zip and memcached at their plain-bookworm versions (real versions from ground-truth.tsv).
+  root = join(tmp, 'rootfs')
+  mkdirSync(join(root, 'etc'), { recursive: true })
+  mkdirSync(join(root, 'var/lib/dpkg'), { recursive: true })
+  writeFileSync(join(root, 'etc/os-release'), 'ID=debian\nVERSION_ID="12"\n')
+  writeFileSync(
+    join(root, 'var/lib/dpkg/status'),
+    [
+      'Package: zip\nStatus: install ok installed\nArchitecture: amd64\nVersion: 3.0-13\n',
+      'Package: memcached\nStatus: install ok installed\nArchitecture: amd64\nVersion: 1.6.18-1\n',
+      'Package: base-files\nStatus: install ok installed\nArchitecture: amd64\nVersion: 12.4+deb12u15\n',
+    ].join('\n'),
+  )
+}, 120_000)
+
+afterAll(() => rmSync(tmp, { recursive: true, force: true }))
+
+describe('shipshape cves', () => {
+  it('packages format: overview, then each vulnerable package with range, fix, severity and its source', () => {
+    const r = cli(['cves', `fs://${root}`, '--cache-dir', cache])
+    expect(r.code, r.stderr).toBe(0)
+    expect(r.stdout).toMatch(/^ {2}packages: 3$/m)
+    expect(r.stdout).toMatch(/^## .* {2}zip 3\.0-13$/m)
+    expect(r.stdout).toMatch(/✗ \w+ CVE-2018-13410/)
+    expect(r.stdout).toMatch(/Affected range : < 3\.0-13\+deb12u1/)
+    expect(r.stdout).toMatch(/Fixed version {2}: 3\.0-13\+deb12u1/)
+    expect(r.stdout).toMatch(/Severity {7}: \S+ \(osv:DEBIAN\)/)
+  })
+
+  it('json lists every finding with package, purl, location, severity source, fix state, aliases', () => {
+    const r = cli(['cves', `fs://${root}`, '--cache-dir', cache, '--format', 'json'])
+    expect(r.code, r.stderr).toBe(0)
+    const doc = JSON.parse(r.stdout)
+    const zip = doc.findings.find((f: { id: string }) => f.id === 'CVE-2018-13410')
+    expect(zip.package).toMatchObject({
+      name: 'zip',
+      version: '3.0-13',
+      kind: 'deb',
+      location: { path: '/var/lib/dpkg/status' },
+    })
+    expect(zip.package.purl).toMatch(/^pkg:deb\/debian\/zip@3\.0-13\?arch=amd64&distro=debian-12$/)
+    expect(zip.fix).toEqual({ state: 'fixed', versions: ['3.0-13+deb12u1'] })
+    expect(zip.severity.source).toBe('osv:DEBIAN')
+    expect(zip.aliases).toContain('DEBIAN-DERIVED-CVE-2018-13410-zip')
+    expect(doc.summary.packages).toBe(3)
+    expect(doc.findings.every((f: { package: { name: string } }) => f.package.name !== 'base-files')).toBe(true)
+  })
+
+  it('filters, and --exit-code returns 2 only while findings remain', () => {
+    const all = cli(['cves', `fs://${root}`, '--cache-dir', cache, '--format', 'json', '-e'])
+    expect(all.code).toBe(2)
+    const none = cli([
+      'cves',
+      `fs://${root}`,
+      '--cache-dir',
+      cache,
+      '--format',
+      'json',
+      '-e',
+      '--only-package',
+      '^base-files$',
+    ])
+    expect(none.code, none.stderr).toBe(0)
+    expect(JSON.parse(none.stdout).findings).toEqual([])
+    const one = cli([
+      'cves',
+      `fs://${root}`,
+      '--cache-dir',
+      cache,
+      '--format',
+      'json',
+      '--only-cve-id',
+      'CVE-2018-13410',
+    ])
+    expect(JSON.parse(one.stdout).findings.map((f: { id: string }) => f.id)).toEqual(['CVE-2018-13410'])
+    const unfixed = cli(['cves', `fs://${root}`, '--cache-dir', cache, '--format', 'json', '--only-unfixed'])
+    expect(JSON.parse(unfixed.stdout).findings).toEqual([])
+    const bad = cli(['cves', `fs://${root}`, '--cache-dir', cache, '--only-severity', 'x'])
+    expect(bad.code).toBe(ERROR_CODES.USAGE)
+  })
+
+  it('only-packages table and quickview', () => {
+    const t = cli(['cves', `fs://${root}`, '--cache-dir', cache, '--format', 'only-packages'])
+    expect(t.stdout).toMatch(/^Name\s+Version\s+Type\s+Vulnerabilities$/m)
+    expect(t.stdout).toMatch(/^base-files\s+12\.4\+deb12u15\s+deb$/m)
+    const q = cli(['qv', `fs://${root}`, '--cache-dir', cache])
+    expect(q.code, q.stderr).toBe(0)
+    expect(q.stdout).toMatch(/^ {2}Target\s+│\s+\S+rootfs\s+│\s+\d+C \d+H \d+M \d+L \d+\?$/m)
+  })
+
+  it('an SBOM is an input too (sbom://FILE, native JSON)', () => {
+    const out = join(tmp, 'sbom.json')
+    expect(cli(['sbom', `fs://${root}`, '--format', 'json', '-o', out]).code).toBe(0)
+    const a = JSON.parse(cli(['cves', `sbom://${out}`, '--cache-dir', cache, '--format', 'json']).stdout)
+    const b = JSON.parse(cli(['cves', `fs://${root}`, '--cache-dir', cache, '--format', 'json']).stdout)
+    expect(a.findings).toEqual(b.findings)
+    expect(readFileSync(out, 'utf8')).toMatch(/"format": "shipshape-sbom"/)
+  })
+
+  it('no DB: one line and its own exit code', () => {
+    const r = cli(['cves', `fs://${root}`, '--cache-dir', join(tmp, 'nothing')])
+    expect(r.code).toBe(ERROR_CODES.DB_MISSING)
+    expect(r.stderr.trim().split('\n')).toHaveLength(1)
+  })
+})
