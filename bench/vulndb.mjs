@@ -33,15 +33,21 @@ for (let i = 0; i < runs; i++) {
   const cache = join(work, `cache-${i}`)
   rmSync(cache, { recursive: true, force: true })
   const t0 = performance.now()
-  const r = spawnSync(process.execPath, ['bin/shipshape.js', 'db', 'update', '--cache-dir', cache, '--only', 'osv,rubysec,epss', ...flags], {
-    encoding: 'utf8',
-  })
+  const r = spawnSync(
+    process.execPath,
+    ['bin/shipshape.js', 'db', 'update', '--cache-dir', cache, '--only', 'osv,rubysec,epss', ...flags],
+    {
+      encoding: 'utf8',
+    },
+  )
   times.push(performance.now() - t0)
   if (r.status !== 0) throw new Error(r.stderr)
   result = cache
 }
 const status = JSON.parse(
-  spawnSync(process.execPath, ['bin/shipshape.js', 'db', 'status', '--cache-dir', result, '--format', 'json'], { encoding: 'utf8' }).stdout,
+  spawnSync(process.execPath, ['bin/shipshape.js', 'db', 'status', '--cache-dir', result, '--format', 'json'], {
+    encoding: 'utf8',
+  }).stdout,
 )
 const records = status.feeds.reduce((s, f) => s + f.records, 0)
 const advisories = status.feeds.filter((f) => f.name !== 'epss').reduce((s, f) => s + f.records, 0)
@@ -81,7 +87,11 @@ const out = {
   dbBytes: size,
   mbPer10kRecords: +((size / 1048576 / records) * 10000).toFixed(2),
   mbPer10kAdvisories: +((size / 1048576 / advisories) * 10000).toFixed(2),
-  lookup2000: { medianMs: +median(lookups.map((l) => l.ms)).toFixed(2), perLookupUs: +((median(lookups.map((l) => l.ms)) / 2000) * 1000).toFixed(1), rowsFound: lookups[0].hits },
+  lookup2000: {
+    medianMs: +median(lookups.map((l) => l.ms)).toFixed(2),
+    perLookupUs: +((median(lookups.map((l) => l.ms)) / 2000) * 1000).toFixed(1),
+    rowsFound: lookups[0].hits,
+  },
 }
 console.log(JSON.stringify(out, null, 2))
 mkdirSync('bench/results', { recursive: true })

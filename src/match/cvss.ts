@@ -4,9 +4,19 @@ import type { Cvss, SeverityLevel } from '../model/index.js'
 
 const { Cvss2, Cvss3P0, Cvss3P1, Cvss4P0 } = calculator
 
+const computed = new Map<string, number | undefined>()
+
 /** The base score of a vector (computed when the source gave none); undefined when the vector does not parse. */
 export function cvssScore(c: Cvss): number | undefined {
   if (typeof c.score === 'number' && Number.isFinite(c.score)) return c.score
+  const key = `${c.version} ${c.vector}`
+  if (computed.has(key)) return computed.get(key)
+  const s = compute(c)
+  if (computed.size < 100_000) computed.set(key, s)
+  return s
+}
+
+function compute(c: Cvss): number | undefined {
   try {
     const v =
       c.version === '4.0'

@@ -1,5 +1,5 @@
 import type { Distro, Finding, FixState, Package, Sbom } from '../model/index.js'
-import { checkRange, compareVersions, type SchemeName } from '../version/index.js'
+import { inRange, parseRange, type Range, SCHEMES, type SchemeName, type VersionScheme } from '../version/index.js'
 import {
   type AffectedRow,
   namespaceForDistro,
@@ -72,23 +72,73 @@ const NOT_FIXED: Record<string, FixState> = {
   'end-of-life': 'wont-fix',
 }
 
+/**
+ * Parsing dominates matching (the same fixed versions and ranges recur across thousands of rows), so each
+ * scheme's parses and each range string are parsed once per match run.
+ */
+class Parsed {
+  private readonly schemes = new Map<SchemeName, VersionScheme<unknown>>()
+  private readonly ranges = new Map<string, Range | undefined>()
+
+  scheme(name: SchemeName): VersionScheme<unknown> {
+    let s = this.schemes.get(name)
+    if (!s) {
+      const base = SCHEMES[name]
+      const memo = new Map<string, ReturnType<typeof base.parse>>()
+      s = {
+        ...base,
+        name: base.name,
+        parse(input: string) {
+          let r = memo.get(input)
+          if (!r) {
+            r = base.parse(input)
+            memo.set(input, r)
+          }
+          return r
+        },
+        compare: (a, b) => base.compare(a, b),
+        format: (v) => base.format(v),
+      }
+      this.schemes.set(name, s)
+    }
+    return s
+  }
+
+  range(text: string, scheme: SchemeName): Range | undefined {
+    const key = `${scheme}\u0000${text}`
+    if (!this.ranges.has(key)) {
+      const r = parseRange(text, scheme)
+      this.ranges.set(key, r.ok ? r.value : undefined)
+    }
+    return this.ranges.get(key)
+  }
+}
+
 /** Whether one affected row applies to the installed version, and the fix it offers. */
-function applies(row: AffectedRow, scheme: SchemeName, version: string): { fix: Finding['fix'] } | undefined {
+function applies(
+  row: AffectedRow,
+  schemeName: SchemeName,
+  version: string,
+  parsed: Parsed,
+): { fix: Finding['fix'] } | undefined {
   if (row.status === 'not-affected' || row.status === 'withdrawn') return undefined
+  const scheme = parsed.scheme(schemeName)
+  const v = scheme.parse(version)
+  if (!v.ok) return undefined
   if (row.ranges !== undefined) {
-    const r = checkRange(scheme, version, row.ranges)
+    const range = parsed.range(row.ranges, schemeName)
+    if (!range) return undefined
+    const r = inRange(scheme, v.value, range)
     if (!r.ok || !r.value) return undefined
   }
-  const later = row.fixed.filter((f) => {
-    try {
-      return compareVersions(scheme, f, version) > 0
-    } catch {
-      return false
-    }
-  })
+  const later: { text: string; v: unknown }[] = []
+  for (const f of row.fixed) {
+    const p = scheme.parse(f)
+    if (p.ok && scheme.compare(p.value, v.value) > 0) later.push({ text: f, v: p.value })
+  }
   if (later.length > 0) {
-    later.sort((a, b) => compareVersions(scheme, a, b))
-    return { fix: { state: 'fixed', versions: later } }
+    later.sort((a, b) => scheme.compare(a.v, b.v))
+    return { fix: { state: 'fixed', versions: later.map((l) => l.text) } }
   }
   const state = NOT_FIXED[row.status] ?? (row.status === 'fixed' ? 'unknown' : 'not-fixed')
   return {
@@ -151,6 +201,8 @@ export function matchSbom(sbom: Sbom, db: StoreReader): MatchResult {
   }
   const findings: Finding[] = []
   const cache = new Map<string, AffectedRow[]>()
+  const parsed = new Parsed()
+  const lookups = new Lookups(db)
   for (const p of sbom.packages) {
     const q = queryFor(p, distroNs)
     if (!q) continue
@@ -164,13 +216,50 @@ export function matchSbom(sbom: Sbom, db: StoreReader): MatchResult {
     const scheme = schemeForNamespace(q.namespace)
     const hits: { row: AffectedRow; fix: Finding['fix'] }[] = []
     for (const row of rows) {
-      const a = applies(row, scheme, q.version)
+      const a = applies(row, scheme, q.version, parsed)
       if (a) hits.push({ row, ...a })
     }
     if (hits.length === 0) continue
-    findings.push(...clusterFindings(p, q, hits, db, sbom.distro))
+    findings.push(...clusterFindings(p, q, hits, lookups, sbom.distro))
   }
   return { findings: findings.sort(compareFindings), warnings }
+}
+
+/** The DB calls of one match run, each asked once: many packages share the same advisories. */
+class Lookups {
+  private readonly ids = new Map<string, StoredVulnerability[]>()
+  private readonly rel = new Map<string, StoredVulnerability[]>()
+  private readonly kevs = new Map<string, ReturnType<StoreReader['kev']>>()
+  private readonly epsses = new Map<string, ReturnType<StoreReader['epss']>>()
+
+  constructor(private readonly db: StoreReader) {}
+
+  byId(id: string): StoredVulnerability[] {
+    let r = this.ids.get(id)
+    if (!r) this.ids.set(id, (r = this.db.byId(id)))
+    return r
+  }
+
+  /** Records under any of the ids, each id looked up once per run (the same CVE recurs across packages). */
+  related(ids: string[]): StoredVulnerability[] {
+    const out = new Map<string, StoredVulnerability>()
+    for (const id of ids) {
+      let r = this.rel.get(id)
+      if (!r) this.rel.set(id, (r = this.db.related([id])))
+      for (const v of r) out.set(`${v.source}\u0000${v.id}`, v)
+    }
+    return [...out.values()]
+  }
+
+  kev(cve: string): ReturnType<StoreReader['kev']> {
+    if (!this.kevs.has(cve)) this.kevs.set(cve, this.db.kev(cve))
+    return this.kevs.get(cve)
+  }
+
+  epss(cve: string): ReturnType<StoreReader['epss']> {
+    if (!this.epsses.has(cve)) this.epsses.set(cve, this.db.epss(cve))
+    return this.epsses.get(cve)
+  }
 }
 
 /** Joins the matched records that are one vulnerability (by id and alias) into one finding each. */
@@ -178,7 +267,7 @@ function clusterFindings(
   p: Package,
   q: Query,
   hits: { row: AffectedRow; fix: Finding['fix'] }[],
-  db: StoreReader,
+  db: Lookups,
   distro: Distro | undefined,
 ): Finding[] {
   const parent = new Map<string, string>()

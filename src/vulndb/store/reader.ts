@@ -181,9 +181,23 @@ export class StoreReader {
     return v
   }
 
+  // The DB file never changes under a reader (updates swap in a new file), so what was read once stays true:
+  // a server matching thousands of SBOMs reads each vulnerability once.
+  private readonly hydrated = new Map<number, StoredVulnerability>()
+  private readonly relatedMemo = new Map<string, StoredVulnerability[]>()
+
+  private hydrateOnce(r: VulnRow): StoredVulnerability {
+    let v = this.hydrated.get(r.rowid)
+    if (!v) {
+      v = this.hydrate(r)
+      if (this.hydrated.size < 200_000) this.hydrated.set(r.rowid, v)
+    }
+    return v
+  }
+
   /** Records with this id, from any source. */
   byId(id: string): StoredVulnerability[] {
-    return (this.q.byId.all(id) as VulnRow[]).map((r) => this.hydrate(r))
+    return (this.q.byId.all(id) as VulnRow[]).map((r) => this.hydrateOnce(r))
   }
 
   /**
@@ -193,9 +207,16 @@ export class StoreReader {
   related(ids: readonly string[]): StoredVulnerability[] {
     const seen = new Map<string, StoredVulnerability>()
     for (const id of ids) {
-      for (const r of [...(this.q.byId.all(id) as VulnRow[]), ...(this.q.byAlias.all(id) as VulnRow[])]) {
-        const key = `${r.source}\u0000${r.id}`
-        if (!seen.has(key)) seen.set(key, this.hydrate(r))
+      let list = this.relatedMemo.get(id)
+      if (!list) {
+        list = [...(this.q.byId.all(id) as VulnRow[]), ...(this.q.byAlias.all(id) as VulnRow[])].map((r) =>
+          this.hydrateOnce(r),
+        )
+        if (this.relatedMemo.size < 200_000) this.relatedMemo.set(id, list)
+      }
+      for (const v of list) {
+        const key = `${v.source}\u0000${v.id}`
+        if (!seen.has(key)) seen.set(key, v)
       }
     }
     return [...seen.values()]
