@@ -235,8 +235,10 @@ class Lookups {
   constructor(private readonly db: StoreReader) {}
 
   byId(id: string): StoredVulnerability[] {
-    let r = this.ids.get(id)
-    if (!r) this.ids.set(id, (r = this.db.byId(id)))
+    const hit = this.ids.get(id)
+    if (hit) return hit
+    const r = this.db.byId(id)
+    this.ids.set(id, r)
     return r
   }
 
@@ -245,7 +247,10 @@ class Lookups {
     const out = new Map<string, StoredVulnerability>()
     for (const id of ids) {
       let r = this.rel.get(id)
-      if (!r) this.rel.set(id, (r = this.db.related([id])))
+      if (!r) {
+        r = this.db.related([id])
+        this.rel.set(id, r)
+      }
       for (const v of r) out.set(`${v.source}\u0000${v.id}`, v)
     }
     return [...out.values()]
