@@ -1,6 +1,7 @@
 import type { Cataloger } from '../cataloger.js'
 import { apkCataloger } from './apk/index.js'
 import { dpkgCataloger } from './dpkg/index.js'
+import { javaCataloger } from './java/index.js'
 import { rpmCataloger } from './rpm/index.js'
 
 /** Every cataloger, one line each; order only decides the order of packages before sorting. */
@@ -9,4 +10,5 @@ export const CATALOGERS: readonly Cataloger[] = [
   dpkgCataloger,
   apkCataloger,
   rpmCataloger,
+  javaCataloger,
 ]
