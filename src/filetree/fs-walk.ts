@@ -43,6 +43,8 @@ function inspectFile(
       location: { path, layerIndex: 0 },
       source: 'fs',
     })
+    // Let the inspectors finish (and give back any budget they reserved); their result is not used.
+    inspection.end()
     return undefined
   } finally {
     if (fd !== undefined) closeSync(fd)
