@@ -2,6 +2,7 @@ import type { Cataloger } from '../cataloger.js'
 import { apkCataloger } from './apk/index.js'
 import { dpkgCataloger } from './dpkg/index.js'
 import { javaCataloger } from './java/index.js'
+import { npmCataloger } from './npm/index.js'
 import { rpmCataloger } from './rpm/index.js'
 
 /** Every cataloger, one line each; order only decides the order of packages before sorting. */
@@ -11,4 +12,5 @@ export const CATALOGERS: readonly Cataloger[] = [
   apkCataloger,
   rpmCataloger,
   javaCataloger,
+  npmCataloger,
 ]

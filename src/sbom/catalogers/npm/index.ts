@@ -1,0 +1,5 @@
+export { type NpmMetadata, npmCataloger, npmPurl, projectRootOf } from './npm.js'
+export { parseNpmLock } from './npm-lock.js'
+export { parsePackageJson } from './package-json.js'
+export { parsePnpmLock } from './pnpm-lock.js'
+export { parseYarnLock } from './yarn-lock.js'
