@@ -3,7 +3,15 @@ import { buildReport, labelledBaseImage, severityCounts } from '../analysis/inde
 import { openSource, parseImageRef } from '../image/index.js'
 import { ShipshapeError } from '../internal/index.js'
 import type { Finding, PackageKind, Report, Sbom, SeverityLevel } from '../model/index.js'
-import { formatJson, formatOnlyPackages, formatPackages, formatQuickview } from '../output/index.js'
+import {
+  formatGitlab,
+  formatJson,
+  formatMarkdown,
+  formatOnlyPackages,
+  formatPackages,
+  formatQuickview,
+  formatSarif,
+} from '../output/index.js'
 import { decodeNativeJson, generateSbom } from '../sbom/index.js'
 import { cacheDir, dbPath, StoreReader } from '../vulndb/index.js'
 import type { Io } from './main.js'
@@ -15,6 +23,9 @@ const FORMATS = {
   packages: { ext: '.txt', encode: formatPackages },
   'only-packages': { ext: '.packages.txt', encode: formatOnlyPackages },
   json: { ext: '.json', encode: formatJson },
+  sarif: { ext: '.sarif.json', encode: formatSarif },
+  markdown: { ext: '.md', encode: formatMarkdown },
+  gitlab: { ext: '.gitlab.json', encode: formatGitlab },
 } as const
 
 const LETTERS: Record<string, SeverityLevel> = { c: 'critical', h: 'high', m: 'medium', l: 'low', u: 'unspecified' }

@@ -68,7 +68,10 @@ export async function main(
       .description('List the known vulnerabilities of an image (or of an SBOM: sbom://FILE)')
       .argument('<image>', 'image reference (as for sbom) or sbom://FILE')
       .addOption(
-        listOption('--format <formats>', 'packages (default), only-packages, json; comma-separated or repeated'),
+        listOption(
+          '--format <formats>',
+          'packages (default), only-packages, json, sarif, markdown, gitlab; comma-separated or repeated',
+        ),
       )
       .option('-o, --output <file>', 'write to FILE (with several formats: FILE.<ext> per format)')
       .addOption(listOption('--only-severity <levels>', 'c, h, m, l, u (critical, high, medium, low, unspecified)'))

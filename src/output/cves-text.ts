@@ -1,37 +1,15 @@
 import { type Finding, type Report, SEVERITY_LETTER, SEVERITY_ORDER, type SeverityCounts } from '../model/index.js'
+import { fixText, targetName } from './common.js'
 
 function counts(c: SeverityCounts): string {
   return SEVERITY_ORDER.map((l) => `${c[l]}${SEVERITY_LETTER[l]}`).join(' ')
-}
-
-function target(r: Report): string {
-  const t = r.sbom.target
-  const name = t.name ? `${t.name}${t.tags[0] ? `:${t.tags[0]}` : ''}` : t.ref
-  return name
-}
-
-function fixText(f: Finding): string {
-  switch (f.fix.state) {
-    case 'fixed':
-      return f.fix.versions.join(', ')
-    case 'wont-fix':
-      return `not fixed (${f.fix.status ?? 'will not be fixed'})`
-    case 'not-fixed':
-      return f.fix.status ? `not fixed (${f.fix.status})` : 'not fixed'
-    case 'unknown':
-      return 'unknown'
-    default: {
-      const never: never = f.fix.state
-      return String(never)
-    }
-  }
 }
 
 /** Scout's `packages` layout: an overview, then each vulnerable package with its vulnerabilities. */
 export function formatPackages(r: Report): string {
   const out: string[] = []
   const t = r.sbom.target
-  out.push(`    Target: ${target(r)}`)
+  out.push(`    Target: ${targetName(r)}`)
   if (t.manifestDigest) out.push(`    digest: ${t.manifestDigest.slice(7, 19)}`)
   out.push(`  packages: ${r.summary.packages}`)
   out.push(`  vulnerabilities: ${counts(r.summary)}`)
@@ -100,7 +78,7 @@ export function formatOnlyPackages(r: Report): string {
 /** Scout's quickview: the target with its counts and digest, and the base image when the image names it. */
 export function formatQuickview(r: Report, base: { name: string; digest?: string } | undefined): string {
   const t = r.sbom.target
-  const rows: [string, string, string][] = [['Target', target(r), counts(r.summary)]]
+  const rows: [string, string, string][] = [['Target', targetName(r), counts(r.summary)]]
   if (t.manifestDigest) rows.push(['  digest', t.manifestDigest.slice(7, 19), ''])
   if (base) rows.push(['Base image', base.name, '(not analysed yet)'])
   const w0 = Math.max(...rows.map((x) => x[0].length))

@@ -129,3 +129,16 @@ describe('shipshape cves', () => {
     expect(r.stderr.trim().split('\n')).toHaveLength(1)
   })
 })
+
+describe('shipshape cves: report formats for machines', () => {
+  it('writes sarif, markdown and gitlab in one run', () => {
+    const base = join(tmp, 'report')
+    const r = cli(['cves', `fs://${root}`, '--cache-dir', cache, '--format', 'sarif,markdown,gitlab', '-o', base])
+    expect(r.code, r.stderr).toBe(0)
+    const sarif = JSON.parse(readFileSync(`${base}.sarif.json`, 'utf8'))
+    expect(sarif.version).toBe('2.1.0')
+    expect(sarif.runs[0].results.some((x: { ruleId: string }) => x.ruleId === 'CVE-2018-13410')).toBe(true)
+    expect(readFileSync(`${base}.md`, 'utf8')).toMatch(/CVE-2018-13410/)
+    expect(JSON.parse(readFileSync(`${base}.gitlab.json`, 'utf8')).scan.type).toBe('dependency_scanning')
+  })
+})

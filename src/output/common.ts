@@ -1,0 +1,52 @@
+import type { Finding, Report, SeverityLevel } from '../model/index.js'
+
+export function firstLine(s: string | undefined): string | undefined {
+  const line = s
+    ?.split('\n')
+    .map((l) => l.trim())
+    .find((l) => l !== '')
+  return line === undefined || line === '' ? undefined : line
+}
+
+export function truncate(s: string, max: number): string {
+  return s.length <= max ? s : `${s.slice(0, max - 1).trimEnd()}…`
+}
+
+export function titleCase(level: SeverityLevel): string {
+  return `${level[0]?.toUpperCase() ?? ''}${level.slice(1)}`
+}
+
+/** The severity and where it came from: `Medium (ghsa: MODERATE)`, `High (osv:DEBIAN)`, `Unspecified`. */
+export function severityText(f: Finding): string {
+  const s = f.severity
+  if (!s.source) return titleCase(s.level)
+  const raw = s.raw && s.raw.toLowerCase() !== s.level ? `: ${s.raw}` : ''
+  return `${titleCase(s.level)} (${s.source}${raw})`
+}
+
+export function cvssText(f: Finding): string | undefined {
+  return f.cvss ? `${f.cvss.score.toFixed(1)} ${f.cvss.vector} (${f.cvss.source})` : undefined
+}
+
+/** The fix, in words, for a finding that has none; the versions when it has. */
+export function fixText(f: Finding): string {
+  switch (f.fix.state) {
+    case 'fixed':
+      return f.fix.versions.join(', ')
+    case 'wont-fix':
+      return `will not be fixed (${f.fix.status ?? 'wont-fix'})`
+    case 'not-fixed':
+      return f.fix.status ? `not fixed (${f.fix.status})` : 'not fixed'
+    case 'unknown':
+      return 'unknown'
+    default: {
+      const never: never = f.fix.state
+      return String(never)
+    }
+  }
+}
+
+export function targetName(r: Report): string {
+  const t = r.sbom.target
+  return t.name ? `${t.name}${t.tags[0] ? `:${t.tags[0]}` : ''}` : t.ref
+}

@@ -1,0 +1,1 @@
+export { type ComposerMetadata, type ComposerReference, composerCataloger } from './composer.js'

@@ -1,0 +1,1 @@
+export { dotnetCataloger, type NugetMetadata } from './dotnet.js'
