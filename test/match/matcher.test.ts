@@ -220,3 +220,25 @@ describe('ecosystem matching and Scout severity policy', () => {
 it('ground truth files are present', () => {
   expect(readFileSync(join(DERIVED, 'ground-truth.tsv'), 'utf8').length).toBeGreaterThan(1000)
 })
+
+describe('lang-app from shared/images/build.sh against the fixture feeds', () => {
+  it('reports the expected findings, and no PyPI findings for Debian-owned Python files', async () => {
+    const { builtLayout } = await import('../helpers/images.js')
+    const sbom = await generateSbom(await openSource(parseImageRef(`oci-dir://${builtLayout('lang-app')}`)))
+    const { findings } = matchSbom(sbom, db)
+    const has = (name: string, version: string, id: string) =>
+      findings.some(
+        (f) => f.package.name === name && f.package.version === version && (f.id === id || f.aliases.includes(id)),
+      )
+    expect(has('lodash', '4.17.4', 'CVE-2019-10744')).toBe(true)
+    expect(has('lodash', '4.17.4', 'CVE-2020-8203')).toBe(true)
+    expect(has('lodash', '4.17.4', 'CVE-2021-23337')).toBe(true)
+    expect(has('minimist', '1.2.0', 'CVE-2021-44906')).toBe(true)
+    expect(has('minimist', '0.0.8', 'CVE-2021-44906')).toBe(true)
+    const nested = findings.find((f) => f.package.name === 'minimist' && f.package.version === '0.0.8')
+    expect(nested?.package.location.path).toBe('/app/node_modules/mkdirp/node_modules/minimist/package.json')
+    expect(has('golang.org/x/net', 'v0.7.0', 'CVE-2023-39325')).toBe(true)
+    expect(findings.filter((f) => f.package.kind === 'python')).toEqual([])
+    expect(findings.filter((f) => f.namespace === 'pypi')).toEqual([])
+  })
+})

@@ -4,10 +4,12 @@ import { composerCataloger } from './composer/index.js'
 import { dotnetCataloger } from './dotnet/index.js'
 import { dpkgCataloger } from './dpkg/index.js'
 import { gemCataloger } from './gem/index.js'
+import { goBinaryCataloger } from './go-binary/index.js'
 import { javaCataloger } from './java/index.js'
 import { npmCataloger } from './npm/index.js'
 import { pythonCataloger } from './python/index.js'
 import { rpmCataloger } from './rpm/index.js'
+import { rustCataloger } from './rust/index.js'
 
 /** Every cataloger, one line each; order only decides the order of packages before sorting. */
 // biome-ignore format: one registration line per cataloger
@@ -21,4 +23,6 @@ export const CATALOGERS: readonly Cataloger[] = [
   gemCataloger,
   composerCataloger,
   dotnetCataloger,
+  goBinaryCataloger,
+  rustCataloger,
 ]
