@@ -43,8 +43,8 @@ describe('lang-app: language packages equal the truth files', () => {
     )
     for (const p of of('python'))
       expect((p.metadata as { ownedBy?: { kind: string } }).ownedBy?.kind, p.name).toBe('deb')
-    const requests = of('python').find((p) => p.name === 'requests')
-    expect((requests?.metadata as { ownedBy?: { name: string } }).ownedBy?.name).toBe('python3-requests')
+    const requests = of('python').find((p) => p.name === 'requests') as Package
+    expect((requests.metadata as { ownedBy?: { name: string } }).ownedBy?.name).toBe('python3-requests')
   })
 
   it('java: the jars of java.tsv, nested ones included, and the manifest-only log4j', () => {
