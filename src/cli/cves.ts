@@ -109,6 +109,16 @@ export function filterFindings(findings: Finding[], opts: Record<string, unknown
   const ids = opts.onlyCveId as string[] | undefined
   if (ids) out = out.filter((f) => ids.includes(f.id) || f.aliases.some((a) => ids.includes(a)))
   if (opts.onlyCisaKev) out = out.filter((f) => f.kev !== undefined)
+  const minScore = opts.epssScore === undefined ? undefined : Number(opts.epssScore)
+  const minPct = opts.epssPercentile === undefined ? undefined : Number(opts.epssPercentile)
+  for (const [flag, v] of [
+    ['--epss-score', minScore],
+    ['--epss-percentile', minPct],
+  ] as const) {
+    if (v !== undefined && !(v >= 0 && v <= 1)) throw new ShipshapeError('USAGE', `${flag} takes a number from 0 to 1`)
+  }
+  if (minScore !== undefined) out = out.filter((f) => (f.epss?.score ?? -1) >= minScore)
+  if (minPct !== undefined) out = out.filter((f) => (f.epss?.percentile ?? -1) >= minPct)
   if (typeof opts.onlyPackage === 'string') {
     let re: RegExp
     try {
@@ -147,13 +157,24 @@ export async function runCves(image: string, opts: Record<string, unknown>, io: 
   try {
     const sbom = await sbomFor(image, opts, io)
     const full = buildReport(sbom, db)
-    const report = withFindings(full, filterFindings(full.findings, opts))
+    let report = withFindings(full, filterFindings(full.findings, opts))
+    // --only-vuln-packages: the package tables list only packages that have findings left.
+    if (opts.onlyVulnPackages) {
+      const vulnerable = new Set(report.findings.map((f) => f.package.id))
+      report = {
+        ...report,
+        sbom: { ...report.sbom, packages: report.sbom.packages.filter((p) => vulnerable.has(p.id)) },
+      }
+    }
     const outputs = unique.map((f) => ({
       path:
         unique.length === 1
           ? (opts.output as string | undefined)
           : `${String(opts.output).replace(/\.json$/, '')}${FORMATS[f].ext}`,
-      content: FORMATS[f].encode(report),
+      content:
+        f === 'packages'
+          ? formatPackages(report, { locations: opts.locations === true, epss: opts.epss === true })
+          : FORMATS[f].encode(report),
     }))
     writeAllOrNothing(
       outputs.filter((o): o is { path: string; content: string } => o.path !== undefined && o.path !== '-'),

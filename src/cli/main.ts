@@ -81,6 +81,11 @@ export async function main(
       .option('--only-package <regex>', 'only packages whose name matches')
       .addOption(listOption('--only-cve-id <ids>', 'only these vulnerabilities (any of their ids)'))
       .option('--only-cisa-kev', 'only vulnerabilities in CISA KEV')
+      .option('--only-vuln-packages', 'package tables list only vulnerable packages')
+      .option('--epss', 'show EPSS scores')
+      .option('--epss-score <0..1>', 'only vulnerabilities with at least this EPSS score')
+      .option('--epss-percentile <0..1>', 'only vulnerabilities with at least this EPSS percentile')
+      .option('--locations', 'show every file each package was read from, with its layer')
       .option('-e, --exit-code', 'exit with 2 when vulnerabilities remain after the filters'),
   ).action(async (image: string, opts: Record<string, unknown>) => {
     const { runCves } = await import('./cves.js')

@@ -6,7 +6,7 @@ function counts(c: SeverityCounts): string {
 }
 
 /** Scout's `packages` layout: an overview, then each vulnerable package with its vulnerabilities. */
-export function formatPackages(r: Report): string {
+export function formatPackages(r: Report, opts: { locations?: boolean; epss?: boolean } = {}): string {
   const out: string[] = []
   const t = r.sbom.target
   out.push(`    Target: ${targetName(r)}`)
@@ -29,6 +29,11 @@ export function formatPackages(r: Report): string {
     out.push(`## ${counts(c)}  ${p.name} ${p.version}`)
     out.push(`pkg:${p.purl.slice(4)}`)
     out.push(`    ${p.location.path} (layer ${p.introducedIn.layerIndex})`)
+    if (opts.locations) {
+      const pkg = r.sbom.packages.find((x) => x.id === p.id)
+      for (const l of pkg?.locations ?? [])
+        out.push(`      ${l.path}${l.layer ? `  ${l.layer.slice(7, 19)} (layer ${l.layerIndex})` : ''}`)
+    }
     out.push('')
     for (const f of list) {
       const sev = f.severity.level.toUpperCase()
@@ -41,7 +46,8 @@ export function formatPackages(r: Report): string {
       )
       if (f.cvss) out.push(`      CVSS Score     : ${f.cvss.score} (${f.cvss.source})`)
       if (f.cvss) out.push(`      CVSS Vector    : ${f.cvss.vector}`)
-      if (f.epss) out.push(`      EPSS Score     : ${f.epss.score} (percentile ${f.epss.percentile})`)
+      if (f.epss && opts.epss !== false)
+        out.push(`      EPSS Score     : ${f.epss.score} (percentile ${f.epss.percentile})`)
       if (f.aliases.length) out.push(`      Aliases        : ${f.aliases.join(', ')}`)
       out.push('')
     }

@@ -142,3 +142,25 @@ describe('shipshape cves: report formats for machines', () => {
     expect(JSON.parse(readFileSync(`${base}.gitlab.json`, 'utf8')).scan.type).toBe('dependency_scanning')
   })
 })
+
+describe('shipshape cves: more of Scout filters', () => {
+  it('--only-vuln-packages, --locations, --epss and the EPSS thresholds', () => {
+    const t = cli(['cves', `fs://${root}`, '--cache-dir', cache, '--format', 'only-packages', '--only-vuln-packages'])
+    expect(t.stdout).not.toMatch(/^base-files/m)
+    expect(t.stdout).toMatch(/^zip\s/m)
+    const loc = cli(['cves', `fs://${root}`, '--cache-dir', cache, '--locations', '--only-package', '^zip$'])
+    expect(loc.stdout).toMatch(/^ {6}\/var\/lib\/dpkg\/status$/m)
+    const json = JSON.parse(cli(['cves', `fs://${root}`, '--cache-dir', cache, '--format', 'json']).stdout)
+    const scores = json.findings.map((f: { epss?: { score: number } }) => f.epss?.score ?? -1)
+    const cut = Math.max(...scores)
+    const high = JSON.parse(
+      cli(['cves', `fs://${root}`, '--cache-dir', cache, '--format', 'json', '--epss-score', String(cut)]).stdout,
+    )
+    expect(high.findings.length).toBe(scores.filter((s: number) => s >= cut).length)
+    if (cut >= 0) {
+      const text = cli(['cves', `fs://${root}`, '--cache-dir', cache, '--epss', '--epss-score', String(cut)])
+      expect(text.stdout).toMatch(/EPSS Score {5}: [\d.e-]+ \(percentile [\d.]+\)/)
+    }
+    expect(cli(['cves', `fs://${root}`, '--cache-dir', cache, '--epss-percentile', '7']).code).toBe(ERROR_CODES.USAGE)
+  })
+})
