@@ -157,7 +157,7 @@ describe('shipshape cves: more of Scout filters', () => {
       cli(['cves', `fs://${root}`, '--cache-dir', cache, '--format', 'json', '--epss-score', String(cut)]).stdout,
     )
     expect(high.findings.length).toBe(scores.filter((s: number) => s >= cut).length)
-    if (cut >= 0) {
+    if (high.findings.length > 0) {
       const text = cli(['cves', `fs://${root}`, '--cache-dir', cache, '--epss', '--epss-score', String(cut)])
       expect(text.stdout).toMatch(/EPSS Score {5}: [\d.e-]+ \(percentile [\d.]+\)/)
     }
