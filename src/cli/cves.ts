@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs'
+import { join } from 'node:path'
 import { buildReport, labelledBaseImage, severityCounts } from '../analysis/index.js'
 import { openSource, parseImageRef } from '../image/index.js'
 import { ShipshapeError } from '../internal/index.js'
@@ -12,8 +13,9 @@ import {
   formatQuickview,
   formatSarif,
 } from '../output/index.js'
-import { decodeNativeJson, generateSbom } from '../sbom/index.js'
-import { cacheDir, dbPath, StoreReader } from '../vulndb/index.js'
+import { generateSbomCached, SbomCache } from '../sbom/cache.js'
+import { decodeNativeJson } from '../sbom/index.js'
+import { cacheDir, dbPath, parseDuration, StoreReader } from '../vulndb/index.js'
 import type { Io } from './main.js'
 import { writeAllOrNothing } from './output-files.js'
 import { plainProgress, terminalProgress } from './progress.js'
@@ -47,11 +49,20 @@ async function sbomFor(image: string, opts: Record<string, unknown>, io: Io): Pr
   const source = await openSource(ref, platform ? { platform } : {})
   if (source.kind === 'image')
     totals = { layers: source.image.layers.length, bytes: source.image.layers.reduce((n, l) => n + l.size, 0) }
+  // SBOMs of images are kept by image digest and cataloger versions: a second scan reads no layer.
+  const cache =
+    opts.cache === false ? undefined : new SbomCache(join(cacheDir(opts.cacheDir as string | undefined), 'sbom'))
   try {
-    return await generateSbom(source, {
-      onProgress: (i, done) => progress.layer(i, done, 0),
-      onStage: (s) => progress.stage(s === 'reading' ? 'Reading layers' : 'Cataloging packages'),
-    })
+    const r = await generateSbomCached(
+      source,
+      {
+        onProgress: (i, done) => progress.layer(i, done, 0),
+        onStage: (s) => progress.stage(s === 'reading' ? 'Reading layers' : 'Cataloging packages'),
+      },
+      cache,
+    )
+    if (r.storeError) progress.warn(`SBOM not cached: ${r.storeError}`)
+    return r.sbom
   } finally {
     progress.done()
   }
@@ -196,4 +207,29 @@ export async function runQuickview(image: string, opts: Record<string, unknown>,
   } finally {
     db.close()
   }
+}
+
+function mb(n: number): string {
+  return `${(n / 1048576).toFixed(1)} MB`
+}
+
+export async function runCacheDf(opts: Record<string, unknown>, io: Io): Promise<number> {
+  const df = new SbomCache(join(cacheDir(opts.cacheDir as string | undefined), 'sbom')).df()
+  io.stdout.write(
+    opts.format === 'json'
+      ? `${JSON.stringify(df, null, 2)}\n`
+      : `SBOM cache: ${df.path}\n  ${df.entries} images, ${mb(df.bytes)}${df.oldest ? `, last used ${df.oldest} … ${df.newest}` : ''}\n`,
+  )
+  return 0
+}
+
+export async function runCachePrune(opts: Record<string, unknown>, io: Io): Promise<number> {
+  const cache = new SbomCache(join(cacheDir(opts.cacheDir as string | undefined), 'sbom'))
+  const olderThanMs = typeof opts.olderThan === 'string' ? parseDuration(opts.olderThan, '--older-than') : undefined
+  const r = cache.prune({
+    all: opts.all === true || olderThanMs === undefined,
+    ...(olderThanMs !== undefined ? { olderThanMs } : {}),
+  })
+  if (opts.quiet !== true) io.stdout.write(`removed ${r.removed} cached SBOMs (${mb(r.bytes)})\n`)
+  return 0
 }

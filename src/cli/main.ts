@@ -60,6 +60,7 @@ export async function main(
     c
       .option('--platform <os/arch[/variant]>', 'platform to pick from a multi-platform image')
       .option('--cache-dir <dir>', 'where the DB lives (default: $SHIPSHAPE_CACHE_DIR, else ~/.cache/shipshape)')
+      .option('--no-cache', 'read the layers even when the SBOM of the image is cached')
       .option('-q, --quiet', 'no progress on stderr')
       .option('--debug', 'debug messages and stack traces')
   imageOptions(
@@ -101,6 +102,28 @@ export async function main(
     const { runQuickview } = await import('./cves.js')
     code = await runQuickview(image, opts, io)
   })
+
+  const cache = program.command('cache').description('The local SBOM cache (images already read)')
+  cache
+    .command('df')
+    .description('How many SBOMs are cached and how much room they take')
+    .option('--cache-dir <dir>', 'cache root (default: $SHIPSHAPE_CACHE_DIR, else ~/.cache/shipshape)')
+    .option('--format <format>', 'text or json', 'text')
+    .action(async (opts: Record<string, unknown>) => {
+      const { runCacheDf } = await import('./cves.js')
+      code = await runCacheDf(opts, io)
+    })
+  cache
+    .command('prune')
+    .description('Remove cached SBOMs: all of them, or those not used for a while (--older-than 30d)')
+    .option('--cache-dir <dir>', 'cache root (default: $SHIPSHAPE_CACHE_DIR, else ~/.cache/shipshape)')
+    .option('--all', 'remove every entry (the default without --older-than)')
+    .option('--older-than <duration>', 'only entries last used longer ago than this (90s, 30m, 12h, 5d)')
+    .option('-q, --quiet', 'no summary')
+    .action(async (opts: Record<string, unknown>) => {
+      const { runCachePrune } = await import('./cves.js')
+      code = await runCachePrune(opts, io)
+    })
 
   const db = program.command('db').description('The vulnerability database: update, status, import, export')
   const dbCommon = (c: Command) =>

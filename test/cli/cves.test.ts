@@ -1,4 +1,4 @@
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
@@ -163,5 +163,29 @@ describe('shipshape cves: more of Scout filters', () => {
       expect(text.stdout).toMatch(/EPSS Score {5}: [\d.e-]+ \(percentile [\d.]+\)/)
     }
     expect(cli(['cves', `fs://${root}`, '--cache-dir', cache, '--epss-percentile', '7']).code).toBe(ERROR_CODES.USAGE)
+  })
+})
+
+describe('SBOM cache', () => {
+  it('a second run on the same image reads no layer; cache df and prune', () => {
+    const layout = join(tmp, 'layout-copy')
+    cpSync(join(FIXTURES, 'prebuilt', 'oci', 'apk-synthetic'), layout, { recursive: true })
+    const first = cli(['cves', `oci-dir://${layout}`, '--cache-dir', cache, '--format', 'json'])
+    expect(first.code, first.stderr).toBe(0)
+    // Overwrite every layer blob with zeros: reading one now fails its digest, so only the cache can answer.
+    const manifest = JSON.parse(readFileSync(join(layout, 'index.json'), 'utf8')).manifests[0].digest.slice(7)
+    for (const l of JSON.parse(readFileSync(join(layout, 'blobs', 'sha256', manifest), 'utf8')).layers) {
+      writeFileSync(join(layout, 'blobs', 'sha256', l.digest.slice(7)), Buffer.alloc(l.size))
+    }
+    const second = cli(['cves', `oci-dir://${layout}`, '--cache-dir', cache, '--format', 'json'])
+    expect(second.code, second.stderr).toBe(0)
+    expect(JSON.parse(second.stdout).packages).toBe(JSON.parse(first.stdout).packages)
+    const noCache = cli(['cves', `oci-dir://${layout}`, '--cache-dir', cache, '--no-cache'])
+    expect(noCache.code).toBe(ERROR_CODES.DIGEST_MISMATCH)
+    const df = JSON.parse(cli(['cache', 'df', '--cache-dir', cache, '--format', 'json']).stdout)
+    expect(df.entries).toBeGreaterThanOrEqual(1)
+    expect(cli(['cache', 'prune', '--cache-dir', cache]).code).toBe(0)
+    expect(JSON.parse(cli(['cache', 'df', '--cache-dir', cache, '--format', 'json']).stdout).entries).toBe(0)
+    expect(cli(['cves', `oci-dir://${layout}`, '--cache-dir', cache]).code).toBe(ERROR_CODES.DIGEST_MISMATCH)
   })
 })
