@@ -9,6 +9,7 @@ const repo = resolve(dirname(fileURLToPath(import.meta.url)), '..')
 declare module 'vitest' {
   export interface ProvidedContext {
     imagesDir: string
+    derivedDir: string
   }
 }
 
@@ -41,4 +42,18 @@ export default function setup(project: TestProject): void {
       throw new Error(`${script} failed with status ${r.status}; the image tests need it (root and the Debian mirror)`)
   }
   project.provide('imagesDir', out)
+  // Two real images for the bookworm-derived advisories: plain bookworm at the vulnerable versions, and the same
+  // packages with bookworm-security (test/fixtures-build/bookworm-derived-images.sh, about two minutes once).
+  const derived = join(out, 'derived')
+  const script2 = join(repo, 'test', 'fixtures-build', 'bookworm-derived-images.sh')
+  const list = join(repo, 'test', 'fixtures', 'vulndata', 'debian-bookworm-derived', 'install-list.txt')
+  if (!existsSync(join(derived, '.stamp', 'bookworm-security'))) {
+    process.stderr.write(`building the bookworm-derived images into ${derived} …\n`)
+    const r = spawnSync('bash', [script2, derived, list], {
+      stdio: ['ignore', 'inherit', 'inherit'],
+      timeout: 1_800_000,
+    })
+    if (r.status !== 0) throw new Error(`${script2} failed with status ${r.status}`)
+  }
+  project.provide('derivedDir', derived)
 }
