@@ -1,6 +1,15 @@
-import { readFileSync } from 'node:fs'
+import { existsSync, readFileSync } from 'node:fs'
 import { join } from 'node:path'
-import { buildReport, labelledBaseImage, severityCounts } from '../analysis/index.js'
+import {
+  applySuppressions,
+  buildReport,
+  DEFAULT_POLICY_FILE,
+  imagePurlsOf,
+  labelledBaseImage,
+  loadPolicy,
+  loadVex,
+  severityCounts,
+} from '../analysis/index.js'
 import { openSource, parseImageRef } from '../image/index.js'
 import { ShipshapeError } from '../internal/index.js'
 import type { Finding, PackageKind, Report, Sbom, SeverityLevel } from '../model/index.js'
@@ -142,17 +151,37 @@ export function filterFindings(findings: Finding[], opts: Record<string, unknown
   return out
 }
 
+/** Counts leave suppressed findings out: they are shown, marked, unless --ignore-suppressed hides them. */
 function withFindings(r: Report, findings: Finding[]): Report {
-  const c = severityCounts(findings)
+  const live = findings.filter((f) => !f.suppressed)
+  const c = severityCounts(live)
   return {
     ...r,
     findings,
-    summary: {
-      ...c,
-      packages: r.summary.packages,
-      vulnerablePackages: new Set(findings.map((f) => f.package.id)).size,
-    },
+    summary: { ...c, packages: r.summary.packages, vulnerablePackages: new Set(live.map((f) => f.package.id)).size },
   }
+}
+
+/** `--policy FILE` (default `.shipshape.yaml` in the working directory when present) and `--vex FILE…`. */
+function suppress(r: Report, opts: Record<string, unknown>, now = new Date()): Report {
+  const policyFile =
+    typeof opts.policy === 'string' ? opts.policy : existsSync(DEFAULT_POLICY_FILE) ? DEFAULT_POLICY_FILE : undefined
+  const vexFiles = (opts.vex as string[] | undefined) ?? []
+  if (!policyFile && vexFiles.length === 0) return r
+  const res = applySuppressions(r.findings, {
+    ...(policyFile ? { policy: loadPolicy(policyFile) } : {}),
+    vex: vexFiles.map((f) => loadVex(f)),
+    now,
+    imagePurls: imagePurlsOf(r.sbom.target),
+  })
+  const warnings = [
+    ...r.warnings,
+    ...res.expired.map(
+      (e) => `expired exception for ${e.id} (${e.expires}, ${e.source}) no longer applies: ${e.reason}`,
+    ),
+  ]
+  const findings = opts.ignoreSuppressed ? res.findings.filter((f) => !f.suppressed) : res.findings
+  return { ...withFindings(r, findings), warnings }
 }
 
 export async function runCves(image: string, opts: Record<string, unknown>, io: Io): Promise<number> {
@@ -168,7 +197,7 @@ export async function runCves(image: string, opts: Record<string, unknown>, io: 
   try {
     const sbom = await sbomFor(image, opts, io)
     const full = buildReport(sbom, db)
-    let report = withFindings(full, filterFindings(full.findings, opts))
+    let report = suppress(withFindings(full, filterFindings(full.findings, opts)), opts)
     // --only-vuln-packages: the package tables list only packages that have findings left.
     if (opts.onlyVulnPackages) {
       const vulnerable = new Set(report.findings.map((f) => f.package.id))
@@ -191,7 +220,7 @@ export async function runCves(image: string, opts: Record<string, unknown>, io: 
       outputs.filter((o): o is { path: string; content: string } => o.path !== undefined && o.path !== '-'),
     )
     for (const o of outputs) if (o.path === undefined || o.path === '-') io.stdout.write(o.content)
-    return opts.exitCode && report.findings.length > 0 ? 2 : 0
+    return opts.exitCode && report.findings.some((f) => !f.suppressed) ? 2 : 0
   } finally {
     db.close()
   }

@@ -87,6 +87,12 @@ export async function main(
       .option('--epss-score <0..1>', 'only vulnerabilities with at least this EPSS score')
       .option('--epss-percentile <0..1>', 'only vulnerabilities with at least this EPSS percentile')
       .option('--locations', 'show every file each package was read from, with its layer')
+      .option(
+        '--policy <file>',
+        'exceptions: ignore entries with id, package, path, reason, expires (default: ./.shipshape.yaml)',
+      )
+      .addOption(listOption('--vex <files>', 'OpenVEX documents: not_affected and fixed statements suppress findings'))
+      .option('--ignore-suppressed', 'leave suppressed findings out instead of marking them')
       .option('-e, --exit-code', 'exit with 2 when vulnerabilities remain after the filters'),
   ).action(async (image: string, opts: Record<string, unknown>) => {
     const { runCves } = await import('./cves.js')

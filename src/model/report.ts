@@ -62,6 +62,8 @@ export interface Finding {
   urls: string[]
   kev?: KevEntry
   epss?: EpssEntry
+  /** Set when a policy entry or a VEX statement says the finding does not apply; it is then not counted. */
+  suppressed?: { by: 'policy' | 'vex'; reason: string; source: string }
 }
 
 export type SeverityCounts = Record<SeverityLevel, number>

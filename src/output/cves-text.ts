@@ -37,7 +37,8 @@ export function formatPackages(r: Report, opts: { locations?: boolean; epss?: bo
     out.push('')
     for (const f of list) {
       const sev = f.severity.level.toUpperCase()
-      out.push(`    ✗ ${sev} ${f.id}${f.kev ? '  [CISA KEV]' : ''}`)
+      out.push(`    ${f.suppressed ? '○' : '✗'} ${sev} ${f.id}${f.kev ? '  [CISA KEV]' : ''}`)
+      if (f.suppressed) out.push(`      Suppressed     : ${f.suppressed.reason} (${f.suppressed.source})`)
       if (f.summary) out.push(`      ${f.summary.split('\n')[0]?.slice(0, 110)}`)
       if (f.affectedRange) out.push(`      Affected range : ${f.affectedRange}`)
       out.push(`      Fixed version  : ${fixText(f)}`)

@@ -189,3 +189,82 @@ describe('SBOM cache', () => {
     expect(cli(['cves', `oci-dir://${layout}`, '--cache-dir', cache]).code).toBe(ERROR_CODES.DIGEST_MISMATCH)
   })
 })
+
+describe('exceptions: a policy file and OpenVEX', () => {
+  it('suppressed findings are marked and not counted; expired entries are reported; --ignore-suppressed hides them', () => {
+    const policy = join(tmp, 'policy.yaml')
+    writeFileSync(
+      policy,
+      [
+        'ignore:',
+        '  - id: CVE-2018-13410',
+        '    package: zip',
+        '    reason: zip is never run on untrusted archives here',
+        '    expires: 2999-01-01',
+        '  - id: CVE-2023-46852',
+        '    reason: an old exception',
+        '    expires: 2001-01-01',
+        '',
+      ].join('\n'),
+    )
+    const vex = join(tmp, 'memcached.openvex.json')
+    writeFileSync(
+      vex,
+      JSON.stringify({
+        '@context': 'https://openvex.dev/ns/v0.2.0',
+        '@id': 'https://example.org/vex/1',
+        author: 'test',
+        timestamp: '2024-01-01T00:00:00Z',
+        version: 1,
+        statements: [
+          {
+            vulnerability: { name: 'CVE-2023-46853' },
+            products: [{ '@id': 'pkg:deb/debian/memcached' }],
+            status: 'not_affected',
+            justification: 'vulnerable_code_not_in_execute_path',
+          },
+        ],
+      }),
+    )
+    const all = JSON.parse(cli(['cves', `fs://${root}`, '--cache-dir', cache, '--format', 'json']).stdout)
+    const r = cli(['cves', `fs://${root}`, '--cache-dir', cache, '--format', 'json', '--policy', policy, '--vex', vex])
+    expect(r.code, r.stderr).toBe(0)
+    const doc = JSON.parse(r.stdout)
+    const zip = doc.findings.find((f: { id: string }) => f.id === 'CVE-2018-13410')
+    expect(zip.suppressed).toMatchObject({ by: 'policy', reason: 'zip is never run on untrusted archives here' })
+    const mc = doc.findings.find((f: { id: string }) => f.id === 'CVE-2023-46853')
+    expect(mc.suppressed).toMatchObject({
+      by: 'vex',
+      reason: expect.stringMatching(/not_affected \(vulnerable_code_not_in_execute_path\)/),
+    })
+    expect(doc.findings.find((f: { id: string }) => f.id === 'CVE-2023-46852').suppressed).toBeUndefined()
+    expect(doc.warnings.join('\n')).toMatch(/expired exception for CVE-2023-46852 \(2001-01-01/)
+    const total = (s: Record<string, number>) => s.critical + s.high + s.medium + s.low + s.unspecified
+    expect(total(doc.summary)).toBe(total(all.summary) - 2)
+    const hidden = JSON.parse(
+      cli([
+        'cves',
+        `fs://${root}`,
+        '--cache-dir',
+        cache,
+        '--format',
+        'json',
+        '--policy',
+        policy,
+        '--vex',
+        vex,
+        '--ignore-suppressed',
+      ]).stdout,
+    )
+    expect(hidden.findings.length).toBe(all.findings.length - 2)
+    const text = cli(['cves', `fs://${root}`, '--cache-dir', cache, '--policy', policy])
+    expect(text.stdout).toMatch(
+      /○ HIGH CVE-2018-13410\n {6}Suppressed {5}: zip is never run on untrusted archives here/,
+    )
+    const bad = join(tmp, 'bad.yaml')
+    writeFileSync(bad, 'ignore:\n  - id: CVE-1\n')
+    const b = cli(['cves', `fs://${root}`, '--cache-dir', cache, '--policy', bad])
+    expect(b.code).toBe(ERROR_CODES.USAGE)
+    expect(b.stderr.trim().split('\n')).toHaveLength(1)
+  })
+})
