@@ -23,7 +23,7 @@ import {
   formatSarif,
 } from '../output/index.js'
 import { generateSbomCached, SbomCache } from '../sbom/cache.js'
-import { decodeNativeJson } from '../sbom/index.js'
+import { decodeSbom } from '../sbom/index.js'
 import { cacheDir, dbPath, parseDuration, StoreReader } from '../vulndb/index.js'
 import type { Io } from './main.js'
 import { writeAllOrNothing } from './output-files.js'
@@ -44,7 +44,7 @@ const LETTERS: Record<string, SeverityLevel> = { c: 'critical', h: 'high', m: 'm
 async function sbomFor(image: string, opts: Record<string, unknown>, io: Io): Promise<Sbom> {
   const ref = parseImageRef(image)
   if (ref.kind === 'sbom') {
-    const d = decodeNativeJson(readFileSync(ref.path, 'utf8'))
+    const d = decodeSbom(readFileSync(ref.path, 'utf8'), { ref: ref.raw })
     if (!d.ok) throw new ShipshapeError('NOT_AN_IMAGE', d.error, { where: ref.path })
     return d.sbom
   }

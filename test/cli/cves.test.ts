@@ -268,3 +268,23 @@ describe('exceptions: a policy file and OpenVEX', () => {
     expect(b.stderr.trim().split('\n')).toHaveLength(1)
   })
 })
+
+describe('SBOM input in every format', () => {
+  it('cves on a CycloneDX or SPDX SBOM finds what the scan found', () => {
+    const base = join(tmp, 'in')
+    expect(cli(['sbom', `fs://${root}`, '--format', 'cyclonedx,spdx', '-o', base]).code).toBe(0)
+    const direct = JSON.parse(cli(['cves', `fs://${root}`, '--cache-dir', cache, '--format', 'json']).stdout)
+    const ids = (d: { findings: { id: string; package: { name: string } }[] }) =>
+      d.findings.map((f) => `${f.package.name} ${f.id}`).sort()
+    for (const file of [`${base}.cdx.json`, `${base}.spdx.json`]) {
+      const r = cli(['cves', `sbom://${file}`, '--cache-dir', cache, '--format', 'json'])
+      expect(r.code, r.stderr).toBe(0)
+      expect(ids(JSON.parse(r.stdout))).toEqual(ids(direct))
+    }
+    const junk = join(tmp, 'junk.json')
+    writeFileSync(junk, '{"hello": "world"}')
+    const bad = cli(['cves', `sbom://${junk}`, '--cache-dir', cache])
+    expect(bad.code).toBe(ERROR_CODES.NOT_AN_IMAGE)
+    expect(bad.stderr.trim().split('\n')).toHaveLength(1)
+  })
+})
