@@ -18,10 +18,14 @@ const counts = {}
 for (let i = 0; i < runs; i++) {
   for (const [name, extra] of Object.entries(cases)) {
     const t0 = performance.now()
-    const r = spawnSync(process.execPath, [join(root, 'bin/shipshape.js'), 'sbom', image, '--format', 'json', '-o', '-', '--quiet', ...extra], {
-      encoding: 'utf8',
-      maxBuffer: 1 << 28,
-    })
+    const r = spawnSync(
+      process.execPath,
+      [join(root, 'bin/shipshape.js'), 'sbom', image, '--format', 'json', '-o', '-', '--quiet', ...extra],
+      {
+        encoding: 'utf8',
+        maxBuffer: 1 << 28,
+      },
+    )
     times[name].push(performance.now() - t0)
     if (r.status !== 0) throw new Error(r.stderr)
     counts[name] = JSON.parse(r.stdout).packages.length
@@ -38,4 +42,7 @@ const out = {
 }
 console.log(JSON.stringify(out, null, 2))
 mkdirSync(join(root, 'bench', 'results'), { recursive: true })
-writeFileSync(join(root, 'bench', 'results', `${out.date.slice(0, 10)}-catalogers.json`), `${JSON.stringify(out, null, 2)}\n`)
+writeFileSync(
+  join(root, 'bench', 'results', `${out.date.slice(0, 10)}-catalogers.json`),
+  `${JSON.stringify(out, null, 2)}\n`,
+)
