@@ -1,4 +1,4 @@
-import { existsSync, readFileSync } from 'node:fs'
+import { existsSync, mkdirSync, readFileSync, statSync } from 'node:fs'
 import { join } from 'node:path'
 import {
   applySuppressions,
@@ -206,16 +206,21 @@ export async function runCves(image: string, opts: Record<string, unknown>, io: 
         sbom: { ...report.sbom, packages: report.sbom.packages.filter((p) => vulnerable.has(p.id)) },
       }
     }
+    // --output DIR (an existing directory, or a path ending in /) gets `cves<ext>` per format inside it.
+    const out = opts.output as string | undefined
+    const dir = out !== undefined && (out.endsWith('/') || (existsSync(out) && statSync(out).isDirectory()))
     const outputs = unique.map((f) => ({
-      path:
-        unique.length === 1
-          ? (opts.output as string | undefined)
-          : `${String(opts.output).replace(/\.json$/, '')}${FORMATS[f].ext}`,
+      path: dir
+        ? join(out as string, `cves${FORMATS[f].ext}`)
+        : unique.length === 1
+          ? out
+          : `${String(out).replace(/\.json$/, '')}${FORMATS[f].ext}`,
       content:
         f === 'packages'
           ? formatPackages(report, { locations: opts.locations === true, epss: opts.epss === true })
           : FORMATS[f].encode(report),
     }))
+    if (dir) mkdirSync(out as string, { recursive: true })
     writeAllOrNothing(
       outputs.filter((o): o is { path: string; content: string } => o.path !== undefined && o.path !== '-'),
     )

@@ -33,6 +33,14 @@ export async function main(
       outputError: () => {},
     })
     .showHelpAfterError(false)
+    .addHelpText(
+      'after',
+      `
+Exit codes: 0 success; 2 vulnerabilities remain (cves --exit-code); 1 internal error; 3 usage; 4 not found;
+5 not an image; 6 corrupt archive; 7 corrupt layer; 8 digest mismatch; 9 path traversal; 10 absolute path;
+11 symlink loop; 12 symlink escape; 13 decompression bomb; 14 platform; 15 unsupported; 16 output;
+17 no vulnerability DB; 18 invalid DB; 19 feed failed; 20 checksum mismatch; 21 DB update busy.`,
+    )
 
   program
     .command('sbom')

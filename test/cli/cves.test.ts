@@ -288,3 +288,15 @@ describe('SBOM input in every format', () => {
     expect(bad.stderr.trim().split('\n')).toHaveLength(1)
   })
 })
+
+describe('cves --output DIR and --help', () => {
+  it('several formats into a directory; the exit codes are in --help', () => {
+    const dir = join(tmp, 'reports/')
+    const r = cli(['cves', `fs://${root}`, '--cache-dir', cache, '--format', 'sarif,json', '--output', dir])
+    expect(r.code, r.stderr).toBe(0)
+    expect(JSON.parse(readFileSync(join(dir, 'cves.sarif.json'), 'utf8')).version).toBe('2.1.0')
+    expect(JSON.parse(readFileSync(join(dir, 'cves.json'), 'utf8')).format).toBe('shipshape-report')
+    const help = cli(['--help'])
+    for (const [name, code] of Object.entries(ERROR_CODES)) expect(help.stdout, name).toMatch(new RegExp(`\\b${code} `))
+  })
+})
