@@ -9,26 +9,12 @@ import { openSource, parseImageRef } from '../dist/src/image/index.js'
 import { matchSbom } from '../dist/src/match/index.js'
 import { generateSbom } from '../dist/src/sbom/index.js'
 import { dbPath, StoreReader } from '../dist/src/vulndb/index.js'
+import { FIXTURE_FEEDS } from '../scripts/fixture-feeds.mjs'
 
 const root = resolve(import.meta.dirname, '..')
 const images = process.env.SHIPSHAPE_IMAGES ?? join(root, '.cache', 'images')
 const cache = join(root, 'bench', '.work', 'match-db')
-const V = join(root, 'test', 'fixtures', 'vulndata')
-const feeds = [
-  ['osv', 'ghsa'],
-  ['osv', 'pypi'],
-  ['osv', 'go'],
-  ['osv', 'crates'],
-  ['osv', 'debian-bookworm-derived/osv'],
-  ['rubysec', 'rubygems'],
-  ['debian', 'debian/security-tracker/data/DSA/list'],
-  ['debian', 'debian/security-tracker/data/DLA/list'],
-  ['alpine', 'alpine'],
-  ['nvd', 'nvd'],
-  ['cve5', 'cve5'],
-  ['kev', 'kev'],
-  ['epss', 'epss'],
-].flatMap(([n, p]) => ['--feed', `${n}=${join(V, p)}`])
+const feeds = FIXTURE_FEEDS
 const u = spawnSync(
   process.execPath,
   [join(root, 'bin/shipshape.js'), 'db', 'update', '--quiet', '--cache-dir', cache, ...feeds],

@@ -3,9 +3,9 @@
 // test/fixtures/vulndata, then `quickview` and `cves` of the small real image in examples/demo-image.
 import { spawnSync } from 'node:child_process'
 import { join, resolve } from 'node:path'
+import { FIXTURE_FEEDS } from './fixture-feeds.mjs'
 
 const root = resolve(import.meta.dirname, '..')
-const V = join(root, 'test', 'fixtures', 'vulndata')
 const cache = join(root, '.cache', 'demo')
 const bin = join(root, 'bin', 'shipshape.js')
 const image = process.argv[2] ?? `oci-dir://${join(root, 'examples', 'demo-image')}`
@@ -13,21 +13,7 @@ const run = (args, opts = {}) => {
   const r = spawnSync(process.execPath, [bin, ...args], { stdio: 'inherit', ...opts })
   if (r.status !== 0 && r.status !== 2) process.exit(r.status ?? 1)
 }
-const feeds = [
-  ['osv', 'ghsa'],
-  ['osv', 'pypi'],
-  ['osv', 'go'],
-  ['osv', 'crates'],
-  ['osv', 'debian-bookworm-derived/osv'],
-  ['rubysec', 'rubygems'],
-  ['debian', 'debian/security-tracker/data/DSA/list'],
-  ['debian', 'debian/security-tracker/data/DLA/list'],
-  ['alpine', 'alpine'],
-  ['nvd', 'nvd'],
-  ['cve5', 'cve5'],
-  ['kev', 'kev'],
-  ['epss', 'epss'],
-].flatMap(([name, path]) => ['--feed', `${name}=${join(V, path)}`])
+const feeds = FIXTURE_FEEDS
 console.log('$ shipshape db update   (from the bundled fixture feeds)')
 run(['db', 'update', '--cache-dir', cache, ...feeds])
 console.log(`\n$ shipshape quickview ${image}`)
