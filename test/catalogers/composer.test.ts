@@ -1,19 +1,16 @@
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
-import { dirname, join } from 'node:path'
+import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { openSource, parseImageRef } from '../../src/image/index.js'
-import type { Package, Sbom } from '../../src/model/index.js'
+import type { Package } from '../../src/model/index.js'
 import { type ComposerMetadata, composerCataloger } from '../../src/sbom/catalogers/composer/index.js'
-import { generateSbom } from '../../src/sbom/index.js'
 import { FIXTURES } from '../helpers/images.js'
 import { gzipLayer, makeTar, writeOciLayout } from '../helpers/make-image.js'
+import { fixtureCases, issuesOf, scanWith, writeTree } from './harness.js'
 
 const ROOT = join(FIXTURES, 'catalogers', 'composer')
 
-async function scan(ref: string): Promise<Sbom> {
-  return generateSbom(await openSource(parseImageRef(ref)), { catalogers: [composerCataloger] })
-}
+const scan = scanWith(composerCataloger)
 
 function project(p: Package) {
   const m = p.metadata as ComposerMetadata
@@ -31,24 +28,17 @@ function project(p: Package) {
   }
 }
 
-const issues = (s: Sbom) => s.issues.map((i) => ({ kind: i.kind, message: i.message, path: i.location?.path }))
+const issues = issuesOf
 
 describe('composer cataloger fixtures', () => {
-  for (const c of readdirSync(ROOT)) {
-    const dir = join(ROOT, c)
-    if (!existsSync(join(dir, 'expected.json'))) continue
-    it(c, async () => {
-      const expected = JSON.parse(readFileSync(join(dir, 'expected.json'), 'utf8'))
-      const sbom = await scan(`fs://${join(dir, 'rootfs')}`)
-      expect(sbom.packages.map(project)).toEqual(expected.packages)
-      expect(issues(sbom)).toEqual(expected.issues)
-      for (const p of sbom.packages) {
-        expect(p.kind).toBe('composer')
-        expect(p.foundBy).toBe(`composer/${composerCataloger.version}`)
-        expect(p.locations.map((l) => l.path)).toEqual([(p.metadata as ComposerMetadata).path])
-      }
-    })
-  }
+  fixtureCases(ROOT, scan, (expected, sbom) => {
+    expect(sbom.packages.map(project)).toEqual(expected.packages)
+    for (const p of sbom.packages) {
+      expect(p.kind).toBe('composer')
+      expect(p.foundBy).toBe(`composer/${composerCataloger.version}`)
+      expect(p.locations.map((l) => l.path)).toEqual([(p.metadata as ComposerMetadata).path])
+    }
+  })
 })
 
 describe('composer cataloger: images and bad input', () => {
@@ -62,14 +52,7 @@ describe('composer cataloger: images and bad input', () => {
   const v1 = readFileSync(join(ROOT, 'installed-v1/rootfs/var/www/html/vendor/composer/installed.json'), 'utf8')
   const lock = readFileSync(join(ROOT, 'composer-lock/rootfs/srv/app/composer.lock'), 'utf8')
 
-  const tree = (name: string, files: Record<string, string | Buffer>) => {
-    const root = join(tmp, name)
-    for (const [p, data] of Object.entries(files)) {
-      mkdirSync(dirname(join(root, p)), { recursive: true })
-      writeFileSync(join(root, p), data)
-    }
-    return root
-  }
+  const tree = (name: string, files: Record<string, string | Buffer>) => writeTree(tmp, name, files)
 
   it('in an image: installed.json read, composer.lock not', async () => {
     const dir = join(tmp, 'oci')

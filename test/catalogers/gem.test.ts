@@ -1,19 +1,16 @@
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { dirname, join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { openSource, parseImageRef } from '../../src/image/index.js'
-import type { Package, Sbom } from '../../src/model/index.js'
+import type { Package } from '../../src/model/index.js'
 import { type GemMetadata, gemCataloger, parseGemfileLock, parseGemspec } from '../../src/sbom/catalogers/gem/index.js'
-import { generateSbom } from '../../src/sbom/index.js'
 import { FIXTURES } from '../helpers/images.js'
 import { gzipLayer, makeTar, writeOciLayout } from '../helpers/make-image.js'
+import { fixtureCases, issuesOf, scanWith } from './harness.js'
 
 const ROOT = join(FIXTURES, 'catalogers', 'gem')
 
-async function scan(ref: string): Promise<Sbom> {
-  return generateSbom(await openSource(parseImageRef(ref)), { catalogers: [gemCataloger] })
-}
+const scan = scanWith(gemCataloger)
 
 function project(p: Package) {
   const m = p.metadata as GemMetadata
@@ -44,25 +41,18 @@ const byNameVersionPath = (a: { name: string; version: string; path: string }, b
             ? -1
             : 1
 
-const issues = (s: Sbom) => s.issues.map((i) => ({ kind: i.kind, message: i.message, path: i.location?.path }))
+const issues = issuesOf
 
 describe('gem cataloger fixtures', () => {
-  for (const c of readdirSync(ROOT)) {
-    const dir = join(ROOT, c)
-    if (!existsSync(join(dir, 'expected.json'))) continue
-    it(c, async () => {
-      const expected = JSON.parse(readFileSync(join(dir, 'expected.json'), 'utf8'))
-      const sbom = await scan(`fs://${join(dir, 'rootfs')}`)
-      expect(sbom.packages.map(project).sort(byNameVersionPath)).toEqual(expected.packages)
-      expect(issues(sbom)).toEqual(expected.issues)
-      for (const p of sbom.packages) {
-        expect(p.kind).toBe('gem')
-        expect(p.foundBy).toBe(`gem/${gemCataloger.version}`)
-        expect(p.locations.map((l) => l.path)).toEqual([(p.metadata as GemMetadata).path])
-        expect(p.introducedIn.path).toBe((p.metadata as GemMetadata).path)
-      }
-    })
-  }
+  fixtureCases(ROOT, scan, (expected, sbom) => {
+    expect(sbom.packages.map(project).sort(byNameVersionPath)).toEqual(expected.packages)
+    for (const p of sbom.packages) {
+      expect(p.kind).toBe('gem')
+      expect(p.foundBy).toBe(`gem/${gemCataloger.version}`)
+      expect(p.locations.map((l) => l.path)).toEqual([(p.metadata as GemMetadata).path])
+      expect(p.introducedIn.path).toBe((p.metadata as GemMetadata).path)
+    }
+  })
 })
 
 describe('gemspec reader', () => {

@@ -1,9 +1,8 @@
-import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { dirname, join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { openSource, parseImageRef } from '../../src/image/index.js'
-import type { Package, Sbom } from '../../src/model/index.js'
+import type { Package } from '../../src/model/index.js'
 import {
   declaredLicenses,
   normalizeName,
@@ -13,14 +12,12 @@ import {
   parseRequiresTxt,
   pythonCataloger,
 } from '../../src/sbom/catalogers/python/index.js'
-import { generateSbom } from '../../src/sbom/index.js'
 import { builtLayout, FIXTURES, readTsv, truthFile } from '../helpers/images.js'
+import { fixtureCases, issuesOf, scanWith } from './harness.js'
 
 const ROOT = join(FIXTURES, 'catalogers', 'python')
 
-async function scan(ref: string): Promise<Sbom> {
-  return generateSbom(await openSource(parseImageRef(ref)), { catalogers: [pythonCataloger] })
-}
+const scan = scanWith(pythonCataloger)
 
 function project(p: Package) {
   const m = p.metadata as PythonMetadata
@@ -37,30 +34,23 @@ function project(p: Package) {
   }
 }
 
-const issues = (s: Sbom) => s.issues.map((i) => ({ kind: i.kind, message: i.message, path: i.location?.path }))
+const issues = issuesOf
 
 describe('python cataloger fixtures', () => {
-  for (const c of readdirSync(ROOT)) {
-    const dir = join(ROOT, c)
-    if (!existsSync(join(dir, 'expected.json'))) continue
-    it(c, async () => {
-      const expected = JSON.parse(readFileSync(join(dir, 'expected.json'), 'utf8'))
-      const sbom = await scan(`fs://${join(dir, 'rootfs')}`)
-      expect(sbom.packages.map(project)).toEqual(expected.packages)
-      expect(issues(sbom)).toEqual(expected.issues)
-      for (const p of sbom.packages) {
-        expect(p.kind).toBe('python')
-        expect(p.foundBy).toBe(`python/${pythonCataloger.version}`)
-        expect(p.metadata.kind).toBe('python')
-        const meta = p.locations[0]?.path
-        expect(meta).toMatch(/(METADATA|PKG-INFO|\.egg-info)$/)
-        expect(p.introducedIn.path).toBe(meta)
-        expect(p.lastChangedIn.path).toBe(meta)
-        // Every owned file list names the metadata file itself: that is what dpkg ownership is matched on.
-        expect((p.metadata as PythonMetadata).files).toContain(meta)
-      }
-    })
-  }
+  fixtureCases(ROOT, scan, (expected, sbom) => {
+    expect(sbom.packages.map(project)).toEqual(expected.packages)
+    for (const p of sbom.packages) {
+      expect(p.kind).toBe('python')
+      expect(p.foundBy).toBe(`python/${pythonCataloger.version}`)
+      expect(p.metadata.kind).toBe('python')
+      const meta = p.locations[0]?.path
+      expect(meta).toMatch(/(METADATA|PKG-INFO|\.egg-info)$/)
+      expect(p.introducedIn.path).toBe(meta)
+      expect(p.lastChangedIn.path).toBe(meta)
+      // Every owned file list names the metadata file itself: that is what dpkg ownership is matched on.
+      expect((p.metadata as PythonMetadata).files).toContain(meta)
+    }
+  })
 
   it('lang-app fixture lists exactly the truth file of the lang-app image', () => {
     const truth = truthFile('lang-app', 'python.tsv')
