@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest'
 import { openSource, parseImageRef } from '../../src/image/index.js'
 import type { Package, Platform, Sbom } from '../../src/model/index.js'
 import { generateSbom } from '../../src/sbom/index.js'
-import { builtArchive, builtLayout, imagesDir, PREBUILT, readTsv, truthFile } from '../helpers/images.js'
+import { builtArchive, builtLayout, PREBUILT, readTsv, truthFile } from '../helpers/images.js'
 
 async function sbomOf(ref: string, platform?: Platform): Promise<Sbom> {
   return generateSbom(await openSource(parseImageRef(ref), platform ? { platform } : {}), {
@@ -143,10 +143,6 @@ describe('apk (prebuilt)', () => {
     expect(sbom.distro).toMatchObject({ id: 'alpine', versionId: '3.18.4' })
     expect(sbom.packages[0]?.purl).toMatch(/^pkg:apk\/alpine\/.+\?arch=x86_64.*distro=alpine-3\.18\.4/)
   })
-})
-
-it('the image cache was built', () => {
-  expect(imagesDir()).toBeTruthy()
 })
 
 describe('rpm (prebuilt)', () => {
