@@ -208,8 +208,14 @@ export async function walkLayer(
       }
     }
     source.on('data', onChunk)
+    // A source that knows why it failed (a registry out of retries, a blob that is not what its digest says)
+    // keeps its own code; anything else is a broken archive.
     source.on('error', (e) =>
-      reject(new ShipshapeError('CORRUPT_ARCHIVE', `cannot read ${label}: ${e.message}`, { where: opts.where })),
+      reject(
+        e instanceof ShipshapeError
+          ? e
+          : new ShipshapeError('CORRUPT_ARCHIVE', `cannot read ${label}: ${e.message}`, { where: opts.where }),
+      ),
     )
     source.on('end', () => {
       const finish = () => {

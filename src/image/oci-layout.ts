@@ -1,3 +1,4 @@
+import type { Readable } from 'node:stream'
 import { ShipshapeError } from '../internal/index.js'
 import {
   type Digest,
@@ -13,7 +14,7 @@ import { parseImageConfig, parseJson } from './config.js'
 import { compressionOf, isIndexMediaType, isLayerMediaType, isManifestMediaType, MT } from './media-types.js'
 import { choosePlatform } from './platform-select.js'
 import type { MemberStore } from './store.js'
-import type { Image, Layer } from './types.js'
+import type { AttestationBlob, AttestationSet, Image, Layer } from './types.js'
 
 export interface Descriptor {
   mediaType: string
@@ -43,6 +44,49 @@ export function parseDescriptor(v: unknown, where: string, what: string): Descri
         ? { os: p.os, architecture: p.architecture, ...(typeof p.variant === 'string' ? { variant: p.variant } : {}) }
         : undefined,
     annotations,
+  }
+}
+
+/**
+ * Where manifests and blobs come from: an OCI layout (files or archive members) or a registry. Every byte handed
+ * out is checked against its digest (layers while they stream, by the layer walk).
+ */
+export interface BlobSource {
+  readonly where: string
+  /** A manifest or index by digest, verified. */
+  manifest(d: Digest, what: string): Promise<Buffer>
+  /** A small blob (config, attestation statement) by digest, verified. */
+  blob(d: Digest, what: string): Promise<Buffer>
+  /** The stored size of a layer blob, checked against the manifest's where the source can tell without reading. */
+  layerSize(d: Digest, declared: number, what: string): Promise<number>
+  openLayer(d: Digest, size: number, what: string): Promise<Readable>
+}
+
+export function storeBlobSource(store: MemberStore): BlobSource {
+  return {
+    where: store.where,
+    manifest: (d, what) => readVerified(store, d, what),
+    blob: (d, what) => readVerified(store, d, what),
+    async layerSize(d, declared, what) {
+      const size = await store.size(blobName(d))
+      // A missing layer is reported when it is read: an image described by its attested SBOM needs no layer.
+      if (size === undefined) return Math.max(declared, 0)
+      if (declared >= 0 && size !== declared) {
+        throw new ShipshapeError(
+          'DIGEST_MISMATCH',
+          `${what} blob ${d} is ${size} bytes, the manifest says ${declared}`,
+          {
+            where: store.where,
+          },
+        )
+      }
+      return size
+    },
+    async openLayer(d, _size, what) {
+      if (!(await store.has(blobName(d))))
+        throw new ShipshapeError('NOT_AN_IMAGE', `${what} blob ${d} is missing`, { where: store.where })
+      return store.open(blobName(d))
+    },
   }
 }
 
@@ -133,7 +177,7 @@ export async function readOciLayout(store: MemberStore, opts: OciReadOptions): P
     chosen = latest[0] as Descriptor
   }
   const { name, tag } = nameAndTag(chosen.annotations)
-  return resolveDescriptor(store, chosen, { ...opts, name, tags: tag ? [tag] : [] })
+  return resolveImage(storeBlobSource(store), chosen, { ...opts, name, tags: tag ? [tag] : [] })
 }
 
 function pathOf(ref: ImageRef): string {
@@ -182,17 +226,19 @@ async function pickPlatformAmong(
   return choosePlatform(withPlatform, want, where)
 }
 
-interface ResolveOptions extends OciReadOptions {
+export interface ResolveOptions extends OciReadOptions {
   name?: string
   tags: string[]
   indexDigest?: Digest
   extraAnnotations?: Record<string, string>
+  attestation?: Descriptor
 }
 
-async function resolveDescriptor(store: MemberStore, d: Descriptor, opts: ResolveOptions, depth = 0): Promise<Image> {
-  const where = store.where
+/** Follows a descriptor (an index, picking the platform, or a manifest) down to the image it names. */
+export async function resolveImage(src: BlobSource, d: Descriptor, opts: ResolveOptions, depth = 0): Promise<Image> {
+  const where = src.where
   if (depth > 4) throw new ShipshapeError('NOT_AN_IMAGE', 'image indexes nest too deeply', { where })
-  const buf = await readVerified(store, d.digest, isIndexMediaType(d.mediaType) ? 'image index' : 'manifest')
+  const buf = await src.manifest(d.digest, isIndexMediaType(d.mediaType) ? 'image index' : 'manifest')
   const doc = parseJson(buf, `blob ${d.digest}`, where)
   const mediaType = typeof doc.mediaType === 'string' ? doc.mediaType : d.mediaType
   if (isIndexMediaType(mediaType) || (Array.isArray(doc.manifests) && !doc.layers)) {
@@ -208,11 +254,19 @@ async function resolveDescriptor(store: MemberStore, d: Descriptor, opts: Resolv
       opts.platform,
       `${where} index ${d.digest}`,
     )
-    return resolveDescriptor(
-      store,
+    // buildx attaches SBOM and provenance statements as a manifest of platform unknown/unknown that points back at
+    // the image manifest it describes.
+    const attestation = list.find(
+      (m) =>
+        m.annotations['vnd.docker.reference.type'] === 'attestation-manifest' &&
+        m.annotations['vnd.docker.reference.digest'] === pick.digest,
+    )
+    return resolveImage(
+      src,
       pick,
       {
         ...opts,
+        ...(attestation ? { attestation } : {}),
         indexDigest: opts.indexDigest ?? d.digest,
         extraAnnotations: { ...d.annotations, ...(opts.extraAnnotations ?? {}) },
       },
@@ -229,10 +283,7 @@ async function resolveDescriptor(store: MemberStore, d: Descriptor, opts: Resolv
     )
   }
   const configDesc = parseDescriptor(doc.config, where, `manifest ${d.digest} config`)
-  const config = parseImageConfig(
-    await readVerified(store, configDesc.digest, 'config'),
-    `${where} config ${configDesc.digest}`,
-  )
+  const config = parseImageConfig(await src.blob(configDesc.digest, 'config'), `${where} config ${configDesc.digest}`)
   const layerDescs = (Array.isArray(doc.layers) ? doc.layers : []).map((l, i) =>
     parseDescriptor(l, where, `manifest ${d.digest} layers[${i}]`),
   )
@@ -258,20 +309,7 @@ async function resolveDescriptor(store: MemberStore, d: Descriptor, opts: Resolv
     if (!isLayerMediaType(ld.mediaType)) {
       throw new ShipshapeError('UNSUPPORTED', `layer ${i} has an unknown media type ${ld.mediaType}`, { where })
     }
-    const name = blobName(ld.digest)
-    if (!(await store.has(name))) {
-      throw new ShipshapeError('NOT_AN_IMAGE', `layer ${i} blob ${ld.digest} is missing`, { where })
-    }
-    const size = (await store.size(name)) ?? ld.size
-    if (ld.size >= 0 && size !== ld.size) {
-      throw new ShipshapeError(
-        'DIGEST_MISMATCH',
-        `layer ${i} blob ${ld.digest} is ${size} bytes, the manifest says ${ld.size}`,
-        {
-          where,
-        },
-      )
-    }
+    const size = await src.layerSize(ld.digest, ld.size, `layer ${i}`)
     layers.push({
       index: i,
       digest: ld.digest,
@@ -279,7 +317,7 @@ async function resolveDescriptor(store: MemberStore, d: Descriptor, opts: Resolv
       size,
       mediaType: ld.mediaType,
       compression: compressionOf(ld.mediaType) ?? 'gzip',
-      open: () => store.open(name),
+      open: () => src.openLayer(ld.digest, size, `layer ${i}`),
     })
   }
   const annotations: Record<string, string> = { ...(opts.extraAnnotations ?? {}), ...d.annotations }
@@ -297,6 +335,31 @@ async function resolveDescriptor(store: MemberStore, d: Descriptor, opts: Resolv
     layers,
     annotations,
     layout: opts.layout,
+    ...(opts.attestation ? { attestations: attestationReader(src, opts.attestation) } : {}),
+  }
+}
+
+/** The in-toto statements of an attestation manifest, read only when asked for (each checked against its digest). */
+function attestationReader(src: BlobSource, d: Descriptor): AttestationSet {
+  return {
+    manifestDigest: d.digest,
+    async read() {
+      const doc = parseJson(await src.manifest(d.digest, 'attestation manifest'), `attestation ${d.digest}`, src.where)
+      const layers = (Array.isArray(doc.layers) ? doc.layers : []).map((l, i) =>
+        parseDescriptor(l, src.where, `attestation ${d.digest} layers[${i}]`),
+      )
+      const out: AttestationBlob[] = []
+      for (const l of layers) {
+        if (!l.mediaType.startsWith('application/vnd.in-toto')) continue
+        out.push({
+          digest: l.digest,
+          mediaType: l.mediaType,
+          predicateType: l.annotations['in-toto.io/predicate-type'],
+          bytes: await src.blob(l.digest, 'attestation statement'),
+        })
+      }
+      return out
+    },
   }
 }
 

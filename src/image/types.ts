@@ -50,8 +50,26 @@ export interface Image {
   layers: Layer[]
   /** Annotations of the manifest (and of the index entry that chose it). */
   annotations: Record<string, string>
-  /** Which on-disk layout we read, for diagnostics: `oci-layout`, `docker-archive`, `docker-archive-v25`, `oci-archive`. */
+  /** Which layout we read, for diagnostics: `oci-layout`, `docker-archive`, `docker-archive-v25`, `oci-archive`, `registry`, `engine`. */
   layout: string
+  /** Statements attached in the image's index (what `docker buildx build --sbom --provenance` pushes). */
+  attestations?: AttestationSet
+  /** Digests the image is known by in registries (an engine's RepoDigests, or the registry reference resolved). */
+  repoDigests?: string[]
+}
+
+/** One layer of an attestation manifest: an in-toto statement, as stored. */
+export interface AttestationBlob {
+  digest: Digest
+  mediaType: string
+  /** The layer's `in-toto.io/predicate-type` annotation, when present (the statement itself says it too). */
+  predicateType?: string
+  bytes: Buffer
+}
+
+export interface AttestationSet {
+  manifestDigest: Digest
+  read(): Promise<AttestationBlob[]>
 }
 
 /** A plain directory tree (a root filesystem or a host), read in place. */

@@ -24,6 +24,12 @@ export const ERROR_CODES = {
   FEED: 19,
   CHECKSUM: 20,
   BUSY: 21,
+  /** A registry refused the credentials (or gave none where they are needed). */
+  AUTH: 22,
+  /** A registry or engine could not be reached, or kept failing after retries. */
+  NETWORK: 23,
+  /** The container engine answered with an error. */
+  ENGINE: 24,
 } as const
 
 export type ErrorCode = keyof typeof ERROR_CODES

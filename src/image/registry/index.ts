@@ -1,0 +1,6 @@
+export { parseChallenges } from './auth.js'
+export { BLOB_CACHE_MAX_BYTES, type BlobCacheDf, blobCacheDf, blobCachePrune } from './blob-cache.js'
+export { type ManifestResult, nextLink, RegistryClient, type RegistryOptions } from './client.js'
+export { type Credentials, credentialsFor } from './credentials.js'
+export { parseRegistryReference, type RegistryReference } from './name.js'
+export { type ReadRegistryOptions, readRegistryImage, registryBlobSource } from './source.js'
