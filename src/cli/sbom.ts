@@ -3,7 +3,7 @@ import { ShipshapeError } from '../internal/index.js'
 import { type PackageKind, type Platform, parsePlatform, type Sbom } from '../model/index.js'
 import { encodeCycloneDx } from '../sbom/formats/cyclonedx-json/index.js'
 import { encodeSpdx } from '../sbom/formats/spdx-json/index.js'
-import { encodeList, encodeNativeJson, generateSbom } from '../sbom/index.js'
+import { encodeList, encodeNativeJson, resolveSbom } from '../sbom/index.js'
 import type { Io } from './main.js'
 import { writeAllOrNothing } from './output-files.js'
 import { plainProgress, terminalProgress } from './progress.js'
@@ -68,7 +68,6 @@ export async function runSbom(image: string, opts: Record<string, unknown>, io: 
       )
     return k
   })
-  const platform = parsePlatformFlag(opts.platform)
   const paths = outputPaths(unique, opts.output as string | undefined)
   const quiet = opts.quiet === true
   const interactive = !quiet && io.stderr.isTTY === true
@@ -78,16 +77,23 @@ export async function runSbom(image: string, opts: Record<string, unknown>, io: 
     : plainProgress(io.stderr, opts.debug === true)
 
   progress.stage('Resolving image')
-  const source = await openSource(parseImageRef(image), platform ? { platform } : {})
+  const { openOptions, sbomSourceOf } = await import('./scan.js')
+  const source = await openSource(parseImageRef(image), openOptions(opts, io))
   if (source.kind === 'image')
     totals = { layers: source.image.layers.length, bytes: source.image.layers.reduce((n, l) => n + l.size, 0) }
   let sbom: Sbom
   try {
-    sbom = await generateSbom(source, {
-      ...(kinds ? { onlyKinds: kinds } : {}),
-      onProgress: (i, done) => progress.layer(i, done, 0),
-      onStage: (s) => progress.stage(s === 'reading' ? 'Reading layers' : 'Cataloging packages'),
-    })
+    const r = await resolveSbom(
+      source,
+      {
+        sbomSource: sbomSourceOf(opts),
+        ...(kinds ? { onlyKinds: kinds } : {}),
+        onProgress: (i, done) => progress.layer(i, done, 0),
+        onStage: (s) => progress.stage(s === 'reading' ? 'Reading layers' : 'Cataloging packages'),
+      },
+      undefined,
+    )
+    sbom = r.sbom
   } finally {
     progress.done()
   }

@@ -2,6 +2,7 @@ import type { Digest } from './digest.js'
 import type { Location } from './location.js'
 import type { Package } from './package.js'
 import type { Platform } from './platform.js'
+import type { Provenance } from './provenance.js'
 
 export interface Distro {
   /** os-release ID, e.g. `debian`, `alpine`, `rocky`. */
@@ -39,6 +40,12 @@ export interface TargetSummary {
   layers: LayerSummary[]
   /** Sum of compressed layer sizes. */
   size: number
+  /** Digests the image is known by in registries (`registry/repo@sha256:…`). */
+  repoDigests?: string[]
+  /** Where the package list came from: our scan of the layers, or the SBOM attested to the image at build time. */
+  sbomSource?: 'scan' | 'attestation'
+  /** The image's provenance attestation, when it has one. */
+  provenance?: Provenance
 }
 
 export type ScanIssueKind =

@@ -110,6 +110,8 @@ export function retargetSbom(sbom: Sbom, image: Image): Sbom {
   if (image.manifestDigest) target.manifestDigest = image.manifestDigest
   if (image.indexDigest) target.indexDigest = image.indexDigest
   if (image.configDigest) target.configDigest = image.configDigest
+  if (image.repoDigests?.length) target.repoDigests = image.repoDigests
+  else delete target.repoDigests
   return { ...sbom, target }
 }
 

@@ -18,7 +18,8 @@ export interface GenerateOptions {
   createdAt?: string
 }
 
-function imageTarget(image: Image): TargetSummary {
+/** What an SBOM says of the image it describes (ref, digests, platform, labels, layers). */
+export function imageTarget(image: Image): TargetSummary {
   const history = layerHistory(image.config)
   const layers: LayerSummary[] = image.layers.map((l) => {
     const s: LayerSummary = { index: l.index, digest: l.digest, diffId: l.diffId, size: l.size, mediaType: l.mediaType }
@@ -40,6 +41,7 @@ function imageTarget(image: Image): TargetSummary {
   if (image.indexDigest) t.indexDigest = image.indexDigest
   if (image.configDigest) t.configDigest = image.configDigest
   if (image.config.created) t.created = image.config.created
+  if (image.repoDigests?.length) t.repoDigests = image.repoDigests
   return t
 }
 

@@ -1,3 +1,10 @@
+export {
+  type ResolvedSbom,
+  readImageAttestations,
+  resolveSbom,
+  type SbomSource,
+  sbomFromAttestation,
+} from './attested.js'
 export type { CatalogContext, Cataloger, CatalogResult } from './cataloger.js'
 export { CATALOGERS } from './catalogers/index.js'
 export { detectDistro, parseOsRelease } from './distro.js'
