@@ -10,6 +10,7 @@ declare module 'vitest' {
   export interface ProvidedContext {
     imagesDir: string
     derivedDir: string
+    baseImagesDir: string
   }
 }
 
@@ -56,4 +57,18 @@ export default function setup(project: TestProject): void {
     if (r.status !== 0) throw new Error(`${script2} failed with status ${r.status}`)
   }
   project.provide('derivedDir', derived)
+  // The base-image fixtures (old/new/slim debian-base, an app on the old and on the new base): the derived images'
+  // layers reused plus a slim mmdebstrap and an app layer (test/fixtures-build/base-images.sh, about 1.5 minutes once).
+  const base = join(out, 'base')
+  const script3 = join(repo, 'test', 'fixtures-build', 'base-images.sh')
+  const baseStamps = ['debian-base-old', 'debian-base-new', 'debian-base-slim', 'app-old', 'app-new']
+  if (baseStamps.some((s) => !existsSync(join(base, '.stamp', s)))) {
+    process.stderr.write(`building the base-image fixtures into ${base} …\n`)
+    const r = spawnSync('bash', [script3, base, derived], {
+      stdio: ['ignore', 'inherit', 'inherit'],
+      timeout: 1_800_000,
+    })
+    if (r.status !== 0) throw new Error(`${script3} failed with status ${r.status}`)
+  }
+  project.provide('baseImagesDir', base)
 }

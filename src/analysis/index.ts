@@ -1,4 +1,6 @@
-export { buildReport, labelledBaseImage, severityCounts } from './report.js'
+export * from './base/index.js'
+export * from './compare.js'
+export { buildReport, severityCounts } from './report.js'
 export type { ExpiredEntry, Policy, PolicyEntry, SuppressedFinding, Suppression, VexDocument } from './suppress.js'
 export {
   applySuppressions,

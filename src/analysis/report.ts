@@ -35,12 +35,3 @@ export function buildReport(sbom: Sbom, db: StoreReader): Report {
     warnings,
   }
 }
-
-/** The base image named by the image's own label or annotation (until base-image detection exists). */
-export function labelledBaseImage(sbom: Sbom): { name: string; digest?: string } | undefined {
-  const labels = sbom.target.labels
-  const name = labels['org.opencontainers.image.base.name']
-  if (!name) return undefined
-  const digest = labels['org.opencontainers.image.base.digest']
-  return digest ? { name, digest } : { name }
-}

@@ -1,34 +1,30 @@
-import { existsSync, mkdirSync, readFileSync, statSync } from 'node:fs'
+import { existsSync, mkdirSync, statSync } from 'node:fs'
 import { join } from 'node:path'
 import {
   applySuppressions,
   buildReport,
   DEFAULT_POLICY_FILE,
   imagePurlsOf,
-  labelledBaseImage,
   loadPolicy,
   loadVex,
   severityCounts,
 } from '../analysis/index.js'
-import { openSource, parseImageRef } from '../image/index.js'
 import { ShipshapeError } from '../internal/index.js'
-import type { Finding, PackageKind, Report, Sbom, SeverityLevel } from '../model/index.js'
+import type { Finding, PackageKind, Report, SeverityLevel } from '../model/index.js'
 import {
   formatGitlab,
   formatJson,
   formatMarkdown,
   formatOnlyPackages,
   formatPackages,
-  formatQuickview,
   formatSarif,
 } from '../output/index.js'
-import { generateSbomCached, SbomCache } from '../sbom/cache.js'
-import { decodeSbom } from '../sbom/index.js'
-import { cacheDir, dbPath, parseDuration, StoreReader } from '../vulndb/index.js'
+import { SbomCache } from '../sbom/cache.js'
+import { cacheDir, parseDuration } from '../vulndb/index.js'
 import type { Io } from './main.js'
 import { writeAllOrNothing } from './output-files.js'
-import { plainProgress, terminalProgress } from './progress.js'
-import { parsePlatformFlag, TYPE_ALIASES } from './sbom.js'
+import { TYPE_ALIASES } from './sbom.js'
+import { openDb, sbomFor } from './scan.js'
 
 const FORMATS = {
   packages: { ext: '.txt', encode: formatPackages },
@@ -40,58 +36,6 @@ const FORMATS = {
 } as const
 
 const LETTERS: Record<string, SeverityLevel> = { c: 'critical', h: 'high', m: 'medium', l: 'low', u: 'unspecified' }
-
-async function sbomFor(image: string, opts: Record<string, unknown>, io: Io): Promise<Sbom> {
-  const ref = parseImageRef(image)
-  if (ref.kind === 'sbom') {
-    const d = decodeSbom(readFileSync(ref.path, 'utf8'), { ref: ref.raw })
-    if (!d.ok) throw new ShipshapeError('NOT_AN_IMAGE', d.error, { where: ref.path })
-    return d.sbom
-  }
-  const platform = parsePlatformFlag(opts.platform)
-  const interactive = opts.quiet !== true && io.stderr.isTTY === true
-  let totals = { layers: 0, bytes: 0 }
-  const progress = interactive
-    ? terminalProgress(io.stderr, () => totals)
-    : plainProgress(io.stderr, opts.debug === true)
-  progress.stage('Resolving image')
-  const source = await openSource(ref, platform ? { platform } : {})
-  if (source.kind === 'image')
-    totals = { layers: source.image.layers.length, bytes: source.image.layers.reduce((n, l) => n + l.size, 0) }
-  // SBOMs of images are kept by image digest and cataloger versions: a second scan reads no layer.
-  const cache =
-    opts.cache === false ? undefined : new SbomCache(join(cacheDir(opts.cacheDir as string | undefined), 'sbom'))
-  try {
-    const r = await generateSbomCached(
-      source,
-      {
-        onProgress: (i, done) => progress.layer(i, done, 0),
-        onStage: (s) => progress.stage(s === 'reading' ? 'Reading layers' : 'Cataloging packages'),
-      },
-      cache,
-    )
-    if (r.storeError) progress.warn(`SBOM not cached: ${r.storeError}`)
-    return r.sbom
-  } finally {
-    progress.done()
-  }
-}
-
-function openDb(opts: Record<string, unknown>): StoreReader {
-  const path = dbPath(cacheDir(opts.cacheDir as string | undefined))
-  try {
-    return new StoreReader(path)
-  } catch (e) {
-    if (e instanceof ShipshapeError && /unable to open|does not exist|SQLITE_CANTOPEN/i.test(e.message)) {
-      throw new ShipshapeError(
-        'DB_MISSING',
-        'no vulnerability DB yet; run `shipshape db update` (or `db import FILE`)',
-        { where: path },
-      )
-    }
-    throw e
-  }
-}
 
 /** Scout's filters, applied to findings after matching. */
 export function filterFindings(findings: Finding[], opts: Record<string, unknown>): Finding[] {
@@ -196,7 +140,20 @@ export async function runCves(image: string, opts: Record<string, unknown>, io: 
   const db = openDb(opts)
   try {
     const sbom = await sbomFor(image, opts, io)
-    const full = buildReport(sbom, db)
+    let full = buildReport(sbom, db)
+    if (opts.onlyBase === true && opts.ignoreBase === true)
+      throw new ShipshapeError('USAGE', '--only-base and --ignore-base exclude each other')
+    if (opts.onlyBase === true || opts.ignoreBase === true) {
+      // Base or own: by the layer that introduced each package, against the detected base's layers.
+      const { openCatalogue, splitFindings } = await import('./base.js')
+      const { detectBase } = await import('../analysis/index.js')
+      const catalogue = openCatalogue(opts)
+      try {
+        full = { ...full, findings: splitFindings(full, detectBase(sbom, catalogue), opts.onlyBase ? 'base' : 'own') }
+      } finally {
+        catalogue.close()
+      }
+    }
     let report = suppress(withFindings(full, filterFindings(full.findings, opts)), opts)
     // --only-vuln-packages: the package tables list only packages that have findings left.
     if (opts.onlyVulnPackages) {
@@ -232,13 +189,16 @@ export async function runCves(image: string, opts: Record<string, unknown>, io: 
 }
 
 export async function runQuickview(image: string, opts: Record<string, unknown>, io: Io): Promise<number> {
+  const { baseView, openCatalogue, writeQuickview } = await import('./base.js')
   const db = openDb(opts)
+  const catalogue = openCatalogue(opts)
   try {
     const sbom = await sbomFor(image, opts, io)
     const report = buildReport(sbom, db)
-    io.stdout.write(formatQuickview(report, labelledBaseImage(sbom)))
+    writeQuickview(report, baseView(sbom, catalogue, db), opts, io)
     return 0
   } finally {
+    catalogue.close()
     db.close()
   }
 }
@@ -248,22 +208,33 @@ function mb(n: number): string {
 }
 
 export async function runCacheDf(opts: Record<string, unknown>, io: Io): Promise<number> {
-  const df = new SbomCache(join(cacheDir(opts.cacheDir as string | undefined), 'sbom')).df()
+  const { blobCacheDf } = await import('../image/index.js')
+  const root = cacheDir(opts.cacheDir as string | undefined)
+  const df = new SbomCache(join(root, 'sbom')).df()
+  const blobs = blobCacheDf(root)
   io.stdout.write(
     opts.format === 'json'
-      ? `${JSON.stringify(df, null, 2)}\n`
-      : `SBOM cache: ${df.path}\n  ${df.entries} images, ${mb(df.bytes)}${df.oldest ? `, last used ${df.oldest} … ${df.newest}` : ''}\n`,
+      ? `${JSON.stringify({ ...df, blobs }, null, 2)}\n`
+      : `SBOM cache: ${df.path}\n  ${df.entries} images, ${mb(df.bytes)}${df.oldest ? `, last used ${df.oldest} … ${df.newest}` : ''}\n` +
+          `Blob cache: ${blobs.path}\n  ${blobs.entries} blobs, ${mb(blobs.bytes)}\n`,
   )
   return 0
 }
 
 export async function runCachePrune(opts: Record<string, unknown>, io: Io): Promise<number> {
-  const cache = new SbomCache(join(cacheDir(opts.cacheDir as string | undefined), 'sbom'))
+  const { blobCachePrune } = await import('../image/index.js')
+  const root = cacheDir(opts.cacheDir as string | undefined)
+  const cache = new SbomCache(join(root, 'sbom'))
   const olderThanMs = typeof opts.olderThan === 'string' ? parseDuration(opts.olderThan, '--older-than') : undefined
-  const r = cache.prune({
+  const how = {
     all: opts.all === true || olderThanMs === undefined,
     ...(olderThanMs !== undefined ? { olderThanMs } : {}),
-  })
-  if (opts.quiet !== true) io.stdout.write(`removed ${r.removed} cached SBOMs (${mb(r.bytes)})\n`)
+  }
+  const r = opts.blobs === true ? { removed: 0, bytes: 0 } : cache.prune(how)
+  const b = opts.sboms === true ? { removed: 0, bytes: 0 } : blobCachePrune(root, how)
+  if (opts.quiet !== true)
+    io.stdout.write(
+      `removed ${r.removed} cached SBOMs (${mb(r.bytes)}) and ${b.removed} cached blobs (${mb(b.bytes)})\n`,
+    )
   return 0
 }

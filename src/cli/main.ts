@@ -17,6 +17,25 @@ function listOption(flags: string, description: string): Option {
   ])
 }
 
+/** How images in registries are reached, and whether an attested SBOM may stand in for reading the layers. */
+function sourceOptions(c: Command): Command {
+  return c
+    .addOption(
+      listOption('--insecure-registry <hosts>', 'registries (host[:port]) to reach over plain HTTP or unverified TLS'),
+    )
+    .option('--username <user>', 'registry user (else $SHIPSHAPE_REGISTRY_USERNAME, else ~/.docker/config.json)')
+    .option('--password <password>', 'registry password or token (else $SHIPSHAPE_REGISTRY_PASSWORD)')
+    .option('--registry-ca <file>', 'extra PEM CA certificates to trust for registries')
+    .addOption(
+      new Option(
+        '--sbom-source <source>',
+        'attestation: the SBOM attached to the image; scan: read the layers; auto: attestation when there is one',
+      )
+        .choices(['auto', 'attestation', 'scan'])
+        .default('auto'),
+    )
+}
+
 /** Parses argv, runs one command, and turns every failure into one line on stderr and an exit code. */
 export async function main(
   argv: string[],
@@ -39,11 +58,11 @@ export async function main(
 Exit codes: 0 success; 2 vulnerabilities remain (cves --exit-code); 1 internal error; 3 usage; 4 not found;
 5 not an image; 6 corrupt archive; 7 corrupt layer; 8 digest mismatch; 9 path traversal; 10 absolute path;
 11 symlink loop; 12 symlink escape; 13 decompression bomb; 14 platform; 15 unsupported; 16 output;
-17 no vulnerability DB; 18 invalid DB; 19 feed failed; 20 checksum mismatch; 21 DB update busy.`,
+17 no vulnerability DB; 18 invalid DB; 19 feed failed; 20 checksum mismatch; 21 DB update busy;
+22 registry authentication; 23 network (registry or engine unreachable); 24 engine error.`,
     )
 
-  program
-    .command('sbom')
+  sourceOptions(program.command('sbom'))
     .description('List the packages of an image (archive://, oci-dir://, fs://, or a path)')
     .argument('<image>', 'image reference: archive://FILE.tar[:NAME], oci-dir://DIR[:TAG], fs://DIR, or a bare path')
     .addOption(
@@ -51,6 +70,10 @@ Exit codes: 0 success; 2 vulnerabilities remain (cves --exit-code); 1 internal e
     )
     .option('-o, --output <file>', 'write to FILE (with several formats: FILE.<ext> per format)')
     .option('--platform <os/arch[/variant]>', 'platform to pick from a multi-platform image')
+    .option(
+      '--cache-dir <dir>',
+      'cache root for downloaded blobs (default: $SHIPSHAPE_CACHE_DIR, else ~/.cache/shipshape)',
+    )
     .addOption(
       listOption(
         '--only-package-type <types>',
@@ -65,7 +88,7 @@ Exit codes: 0 success; 2 vulnerabilities remain (cves --exit-code); 1 internal e
     })
 
   const imageOptions = (c: Command) =>
-    c
+    sourceOptions(c)
       .option('--platform <os/arch[/variant]>', 'platform to pick from a multi-platform image')
       .option('--cache-dir <dir>', 'where the DB lives (default: $SHIPSHAPE_CACHE_DIR, else ~/.cache/shipshape)')
       .option('--no-cache', 'read the layers even when the SBOM of the image is cached')
@@ -101,6 +124,8 @@ Exit codes: 0 success; 2 vulnerabilities remain (cves --exit-code); 1 internal e
       )
       .addOption(listOption('--vex <files>', 'OpenVEX documents: not_affected and fixed statements suppress findings'))
       .option('--ignore-suppressed', 'leave suppressed findings out instead of marking them')
+      .option('--ignore-base', "only vulnerabilities of packages from the image's own layers, not its base image's")
+      .option('--only-base', 'only vulnerabilities of packages that came with the base image')
       .option('-e, --exit-code', 'exit with 2 when vulnerabilities remain after the filters'),
   ).action(async (image: string, opts: Record<string, unknown>) => {
     const { runCves } = await import('./cves.js')
@@ -111,16 +136,77 @@ Exit codes: 0 success; 2 vulnerabilities remain (cves --exit-code); 1 internal e
       .command('quickview')
       .alias('qv')
       .description('Severity counts of an image and its base image at a glance')
-      .argument('<image>', 'image reference (as for sbom) or sbom://FILE'),
+      .argument('<image>', 'image reference (as for sbom) or sbom://FILE')
+      .option('--format <format>', 'text, markdown or json', 'text')
+      .option('-o, --output <file>', 'write to FILE instead of stdout'),
   ).action(async (image: string, opts: Record<string, unknown>) => {
     const { runQuickview } = await import('./cves.js')
     code = await runQuickview(image, opts, io)
   })
+  imageOptions(
+    program
+      .command('recommendations')
+      .description("Refresh and update advice for the image's base image, from the base-image catalogue")
+      .argument('<image>', 'image reference (as for cves) or sbom://FILE')
+      .option('--only-refresh', 'only the refreshed base (the same tag, newer digest)')
+      .option('--only-update', 'only updated bases (other tags of the repository)')
+      .option('--tag <regex>', 'only base tags matching this regular expression')
+      .option('--format <format>', 'text, markdown or json', 'text')
+      .option('-o, --output <file>', 'write to FILE instead of stdout'),
+  ).action(async (image: string, opts: Record<string, unknown>) => {
+    const { runRecommendations } = await import('./base.js')
+    code = await runRecommendations(image, opts, io)
+  })
+  const base = program.command('base').description('The base-image catalogue: known images for detection and advice')
+  imageOptions(
+    base
+      .command('index')
+      .description('Analyse images (or every tag of a registry repository) and add them to the catalogue')
+      .argument('[images...]', 'image references (as for cves)')
+      .option('--as <name[:tag]>', 'catalogue the one image under this repository and tag')
+      .addOption(listOption('--repository <repos>', 'registry://HOST/REPO: index every tag (incrementally)')),
+  ).action(async (images: string[], opts: Record<string, unknown>) => {
+    const { runBaseIndex } = await import('./base.js')
+    code = await runBaseIndex(images, opts, io)
+  })
+  base
+    .command('list')
+    .description('What the catalogue holds')
+    .option('--cache-dir <dir>', 'cache root (default: $SHIPSHAPE_CACHE_DIR, else ~/.cache/shipshape)')
+    .option('--format <format>', 'text or json', 'text')
+    .action(async (opts: Record<string, unknown>) => {
+      const { runBaseList } = await import('./base.js')
+      code = await runBaseList(opts, io)
+    })
 
-  const cache = program.command('cache').description('The local SBOM cache (images already read)')
+  imageOptions(
+    program
+      .command('compare')
+      .alias('diff')
+      .description('Compare two images (or SBOMs): packages and vulnerabilities added, removed and changed')
+      .argument('<image>', 'the image to judge (as for cves; sbom://FILE too)')
+      .requiredOption('--to <image>', 'the image to compare with (as for cves; sbom://FILE too)')
+      .option('--format <format>', 'text, markdown or json', 'text')
+      .option('-o, --output <file>', 'write to FILE instead of stdout')
+      .option('--ignore-unchanged', 'leave unchanged packages out')
+      .addOption(listOption('--only-severity <severities>', 'only vulnerabilities of these severities (c, h, m, l, u)'))
+      .addOption(
+        listOption(
+          '-x, --exit-on <conditions>',
+          'exit with 2 when the image is worse than --to: vulnerability (more vulnerabilities), package (packages changed)',
+        ),
+      ),
+  ).action(async (image: string, opts: Record<string, unknown>) => {
+    const { runCompare } = await import('./compare.js')
+    code = await runCompare(image, opts, io)
+  })
+
+  const cache = program
+    .command('cache')
+    .description('The local caches: SBOMs of images already read, and registry blobs')
   cache
     .command('df')
-    .description('How many SBOMs are cached and how much room they take')
+    .description('How many SBOMs and blobs are cached and how much room they take')
     .option('--cache-dir <dir>', 'cache root (default: $SHIPSHAPE_CACHE_DIR, else ~/.cache/shipshape)')
     .option('--format <format>', 'text or json', 'text')
     .action(async (opts: Record<string, unknown>) => {
@@ -129,10 +215,12 @@ Exit codes: 0 success; 2 vulnerabilities remain (cves --exit-code); 1 internal e
     })
   cache
     .command('prune')
-    .description('Remove cached SBOMs: all of them, or those not used for a while (--older-than 30d)')
+    .description('Remove cached SBOMs and blobs: all of them, or those not used for a while (--older-than 30d)')
     .option('--cache-dir <dir>', 'cache root (default: $SHIPSHAPE_CACHE_DIR, else ~/.cache/shipshape)')
     .option('--all', 'remove every entry (the default without --older-than)')
     .option('--older-than <duration>', 'only entries last used longer ago than this (90s, 30m, 12h, 5d)')
+    .option('--sboms', 'only the SBOM cache')
+    .option('--blobs', 'only the registry blob cache')
     .option('-q, --quiet', 'no summary')
     .action(async (opts: Record<string, unknown>) => {
       const { runCachePrune } = await import('./cves.js')

@@ -50,3 +50,16 @@ export function targetName(r: Report): string {
   const t = r.sbom.target
   return t.name ? `${t.name}${t.tags[0] ? `:${t.tags[0]}` : ''}` : t.ref
 }
+
+/** Text safe inside a Markdown table cell: no pipes, no line breaks, no HTML or Markdown markup taking effect. */
+export function mdCell(s: string): string {
+  return s
+    .replace(/\r?\n/g, ' ')
+    .replace(/[\\`*_[\]<>|~]/g, (c) => `\\${c}`)
+    .trim()
+}
+
+/** A code span inside a Markdown table cell (pipes still need escaping there, backticks cannot appear). */
+export function mdCode(s: string): string {
+  return s === '' ? '' : `\`${s.replace(/`/g, "'").replace(/\|/g, '\\|').replace(/\r?\n/g, ' ')}\``
+}

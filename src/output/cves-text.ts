@@ -82,19 +82,6 @@ export function formatOnlyPackages(r: Report): string {
   return `${[line(head), ...rows.map(line)].join('\n')}\n`
 }
 
-/** Scout's quickview: the target with its counts and digest, and the base image when the image names it. */
-export function formatQuickview(r: Report, base: { name: string; digest?: string } | undefined): string {
-  const t = r.sbom.target
-  const rows: [string, string, string][] = [['Target', targetName(r), counts(r.summary)]]
-  if (t.manifestDigest) rows.push(['  digest', t.manifestDigest.slice(7, 19), ''])
-  if (base) rows.push(['Base image', base.name, '(not analysed yet)'])
-  const w0 = Math.max(...rows.map((x) => x[0].length))
-  const w1 = Math.max(...rows.map((x) => x[1].length))
-  const lines = rows.map(([a, b, c]) => `  ${a.padEnd(w0)}  │  ${b.padEnd(w1)}  │  ${c}`.trimEnd())
-  for (const w of r.warnings) lines.push(`  warning: ${w}`)
-  return `${lines.join('\n')}\n`
-}
-
 export function formatJson(r: Report): string {
   const { sbom, ...rest } = r
   return `${JSON.stringify({ format: 'shipshape-report', ...rest, target: sbom.target, distro: sbom.distro, packages: sbom.packages.length }, null, 2)}\n`

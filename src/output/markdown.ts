@@ -1,5 +1,5 @@
 import type { Finding, Report, SeverityLevel } from '../model/index.js'
-import { fixText, severityText, targetName, titleCase } from './common.js'
+import { fixText, mdCell, mdCode, severityText, targetName, titleCase } from './common.js'
 
 /**
  * GitHub-flavoured Markdown for a pull-request comment: a summary table (target, digest, counts), then one table
@@ -9,22 +9,12 @@ import { fixText, severityText, targetName, titleCase } from './common.js'
 const ORDER: readonly SeverityLevel[] = ['critical', 'high', 'medium', 'low', 'unspecified']
 const RANK: Record<SeverityLevel, number> = { critical: 0, high: 1, medium: 2, low: 3, unspecified: 4 }
 
-/** Text safe inside a table cell: no pipes, no line breaks, no HTML or Markdown markup taking effect. */
-function cell(s: string): string {
-  return s
-    .replace(/\r?\n/g, ' ')
-    .replace(/[\\`*_[\]<>|~]/g, (c) => `\\${c}`)
-    .trim()
-}
+const cell = mdCell
+const code = mdCode
 
-/** A code span inside a table cell (pipes still need escaping there, backticks cannot appear). */
 /** Fixed versions as code, the reasons there is no fix as escaped text. */
 function fixCell(f: Finding): string {
   return f.fix.state === 'fixed' ? f.fix.versions.map(code).join(', ') : cell(fixText(f))
-}
-
-function code(s: string): string {
-  return `\`${s.replace(/`/g, "'").replace(/\|/g, '\\|').replace(/\r?\n/g, ' ')}\``
 }
 
 function isUrl(s: string): boolean {

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto'
 import { levelForScore } from '../match/index.js'
 import type { Finding, PackageKind, Report, SeverityLevel } from '../model/index.js'
-import { cvssText, firstLine, fixText, severityText, titleCase, truncate } from './common.js'
+import { cvssText, firstLine, fixText, severityText, truncate } from './common.js'
 
 /**
  * SARIF 2.1.0 as GitHub code scanning ingests it: one run, one rule per vulnerability id, one result per finding.

@@ -18,15 +18,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { ERROR_CODES } from '../../src/internal/index.js'
 import { cli } from '../helpers/cli.js'
 import { REPO } from '../helpers/images.js'
-import {
-  debianRoot,
-  gzipLayer,
-  makeTar,
-  sha256,
-  statusParagraph,
-  tarHeader,
-  writeOciLayout,
-} from '../helpers/make-image.js'
+import { debianRoot, gzipLayer, makeTar, statusParagraph, tarHeader, writeOciLayout } from '../helpers/make-image.js'
 
 let tmp: string
 beforeAll(() => {

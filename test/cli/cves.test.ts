@@ -111,7 +111,7 @@ describe('shipshape cves', () => {
     expect(t.stdout).toMatch(/^base-files\s+12\.4\+deb12u15\s+deb$/m)
     const q = cli(['qv', `fs://${root}`, '--cache-dir', cache])
     expect(q.code, q.stderr).toBe(0)
-    expect(q.stdout).toMatch(/^ {2}Target\s+│\s+\S+rootfs\s+│\s+\d+C \d+H \d+M \d+L \d+\?$/m)
+    expect(q.stdout).toMatch(/^ {2}Target\s+│\s+\S+rootfs\s+│\s+\d+C\s+\d+H\s+\d+M\s+\d+L\s+\d+\?$/m)
   })
 
   it('an SBOM is an input too (sbom://FILE, native JSON)', () => {

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest'
-import { formatJson, formatOnlyPackages, formatPackages, formatQuickview } from '../../src/output/index.js'
+import { buildQuickview } from '../../src/analysis/index.js'
+import { formatJson, formatOnlyPackages, formatPackages, formatQuickviewText } from '../../src/output/index.js'
 import { fixedReport, golden } from './report.js'
 
 /** Golden files for the human and native formats of `cves` and for `quickview`, on the fixed report. */
@@ -9,7 +10,17 @@ describe('packages, only-packages, json and quickview on the fixed report', () =
     ['report.packages-locations.txt', () => formatPackages(fixedReport(), { locations: true, epss: true })],
     ['report.only-packages.txt', () => formatOnlyPackages(fixedReport())],
     ['report.cves.json', () => formatJson(fixedReport())],
-    ['report.quickview.txt', () => formatQuickview(fixedReport(), { name: 'localhost/fixtures/debian-base:bookworm' })],
+    [
+      'report.quickview.txt',
+      () =>
+        formatQuickviewText(
+          buildQuickview(
+            fixedReport(),
+            { foundBy: 'label', repository: 'localhost/fixtures/debian-base', tag: 'bookworm' },
+            undefined,
+          ),
+        ),
+    ],
   ])('%s', (name, make) => {
     const out = make()
     expect(out).toBe(golden(name, out))
