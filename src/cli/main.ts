@@ -26,6 +26,10 @@ function sourceOptions(c: Command): Command {
     .option('--username <user>', 'registry user (else $SHIPSHAPE_REGISTRY_USERNAME, else ~/.docker/config.json)')
     .option('--password <password>', 'registry password or token (else $SHIPSHAPE_REGISTRY_PASSWORD)')
     .option('--registry-ca <file>', 'extra PEM CA certificates to trust for registries')
+    .option(
+      '--config <file>',
+      'config file with registry mirrors and insecure hosts (default: ~/.config/shipshape/config.yaml)',
+    )
     .addOption(
       new Option(
         '--sbom-source <source>',

@@ -5,7 +5,7 @@ import { ShipshapeError } from '../internal/index.js'
 import type { Sbom } from '../model/index.js'
 import { SbomCache } from '../sbom/cache.js'
 import { decodeSbom, resolveSbom, type SbomSource } from '../sbom/index.js'
-import { cacheDir, dbPath, StoreReader } from '../vulndb/index.js'
+import { cacheDir, dbPath, loadRegistryConfig, StoreReader } from '../vulndb/index.js'
 import type { Io } from './main.js'
 import { plainProgress, terminalProgress } from './progress.js'
 import { parsePlatformFlag } from './sbom.js'
@@ -26,10 +26,12 @@ export function openOptions(opts: Record<string, unknown>, io: Io): OpenOptions 
   const username = str(opts.username)
   const password = str(opts.password)
   const caFile = str(opts.registryCa)
+  const conf = loadRegistryConfig({ ...(str(opts.config) ? { configFile: str(opts.config) as string } : {}) })
   return {
     ...(platform ? { platform } : {}),
     registry: {
-      insecure: (opts.insecureRegistry as string[] | undefined) ?? [],
+      insecure: [...conf.insecure, ...((opts.insecureRegistry as string[] | undefined) ?? [])],
+      mirrors: conf.mirrors,
       ...(username !== undefined ? { username } : {}),
       ...(password !== undefined ? { password } : {}),
       ...(caFile !== undefined ? { caFile } : {}),

@@ -15,6 +15,10 @@ export function formatPackages(r: Report, opts: { locations?: boolean; epss?: bo
   out.push(`  vulnerabilities: ${counts(r.summary)}`)
   out.push(`  vulnerable packages: ${r.summary.vulnerablePackages}`)
   out.push(`  database: built ${r.db.builtAt}`)
+  if (t.sbomSource === 'attestation') out.push('  packages from: the SBOM attested to the image')
+  const src = t.provenance?.source
+  if (src?.repository || src?.revision)
+    out.push(`  built from: ${src.repository ?? '?'}${src.revision ? ` at ${src.revision}` : ''} (provenance)`)
   for (const w of r.warnings) out.push(`  warning: ${w}`)
   out.push('')
   const byPkg = new Map<string, Finding[]>()

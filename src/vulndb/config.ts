@@ -65,6 +65,14 @@ const feedValue = z.union([
 ])
 
 const fileSchema = z.object({
+  registry: z
+    .object({
+      /** Registry host → mirrors tried first (`docker.io: [mirror.example:5000]`). */
+      mirrors: z.record(z.string(), z.union([z.string(), z.array(z.string())])).optional(),
+      /** Hosts reached over plain HTTP or unverified TLS. */
+      insecure: z.array(z.string()).optional(),
+    })
+    .optional(),
   db: z
     .object({
       feeds: z.record(z.string(), feedValue).optional(),
@@ -97,6 +105,76 @@ export interface ConfigSources {
   env?: NodeJS.ProcessEnv
 }
 
+function configFileOf(src: ConfigSources, env: NodeJS.ProcessEnv): string | undefined {
+  const xdg = env.XDG_CONFIG_HOME || join(homedir(), '.config')
+  return (
+    src.configFile ??
+    (existsSync(join(xdg, 'shipshape', 'config.yaml')) ? join(xdg, 'shipshape', 'config.yaml') : undefined)
+  )
+}
+
+function readConfigFile(file: string): z.infer<typeof fileSchema> {
+  let raw: unknown
+  try {
+    raw = parseYaml(readFileSync(file, 'utf8'))
+  } catch (e) {
+    throw new ShipshapeError('USAGE', `cannot read config: ${(e as Error).message}`, { where: file })
+  }
+  const parsed = fileSchema.safeParse(raw ?? {})
+  if (!parsed.success) {
+    const i = parsed.error.issues[0]
+    throw new ShipshapeError('USAGE', `bad config: ${i ? `${i.path.join('.')}: ${i.message}` : 'invalid'}`, {
+      where: file,
+    })
+  }
+  return parsed.data
+}
+
+export interface RegistryConfig {
+  mirrors: Record<string, string[]>
+  insecure: string[]
+}
+
+/**
+ * Registry mirrors and insecure hosts: the config file's `registry:` section, then the environment
+ * (`SHIPSHAPE_REGISTRY_MIRRORS=docker.io=m1,m2;ghcr.io=m3`, `SHIPSHAPE_INSECURE_REGISTRIES=h1,h2`), which adds to it.
+ */
+export function loadRegistryConfig(src: ConfigSources = {}): RegistryConfig {
+  const env = src.env ?? process.env
+  const file = configFileOf(src, env)
+  const reg = file ? (readConfigFile(file).registry ?? {}) : {}
+  const mirrors: Record<string, string[]> = {}
+  for (const [host, m] of Object.entries(reg.mirrors ?? {})) mirrors[host] = [m].flat()
+  for (const part of (env.SHIPSHAPE_REGISTRY_MIRRORS ?? '').split(';')) {
+    const eq = part.indexOf('=')
+    if (eq <= 0) {
+      if (part.trim())
+        throw new ShipshapeError(
+          'USAGE',
+          `SHIPSHAPE_REGISTRY_MIRRORS takes HOST=MIRROR[,MIRROR];…, not ${JSON.stringify(part)}`,
+        )
+      continue
+    }
+    const host = part.slice(0, eq).trim()
+    mirrors[host] = [
+      ...(mirrors[host] ?? []),
+      ...part
+        .slice(eq + 1)
+        .split(',')
+        .map((x) => x.trim())
+        .filter(Boolean),
+    ]
+  }
+  const insecure = [
+    ...(reg.insecure ?? []),
+    ...(env.SHIPSHAPE_INSECURE_REGISTRIES ?? '')
+      .split(',')
+      .map((x) => x.trim())
+      .filter(Boolean),
+  ]
+  return { mirrors, insecure }
+}
+
 /**
  * Feeds and limits, from the defaults, then the config file, then the environment (`SHIPSHAPE_FEED_<NAME>=URL[,URL]`),
  * then `--feed NAME=URL` flags: later wins. `NAME=off` (or `false` in the file) leaves a feed out.
@@ -109,24 +187,9 @@ export function loadDbConfig(src: ConfigSources = {}): DbConfig {
   let maxAgeHours = 120
   let timeoutMs = 300_000
   let retries = 2
-  const xdg = env.XDG_CONFIG_HOME || join(homedir(), '.config')
-  const file =
-    src.configFile ??
-    (existsSync(join(xdg, 'shipshape', 'config.yaml')) ? join(xdg, 'shipshape', 'config.yaml') : undefined)
+  const file = configFileOf(src, env)
   if (file) {
-    let raw: unknown
-    try {
-      raw = parseYaml(readFileSync(file, 'utf8'))
-    } catch (e) {
-      throw new ShipshapeError('USAGE', `cannot read config: ${(e as Error).message}`, { where: file })
-    }
-    const parsed = fileSchema.safeParse(raw ?? {})
-    if (!parsed.success) {
-      const i = parsed.error.issues[0]
-      throw new ShipshapeError('USAGE', `bad config: ${i ? `${i.path.join('.')}: ${i.message}` : 'invalid'}`, {
-        where: file,
-      })
-    }
+    const parsed = { data: readConfigFile(file) }
     const db = parsed.data.db ?? {}
     for (const [name, v] of Object.entries(db.feeds ?? {})) {
       if (!isFeed(name))

@@ -5,7 +5,9 @@ export {
   dbPath,
   type FeedConfig,
   loadDbConfig,
+  loadRegistryConfig,
   parseDuration,
+  type RegistryConfig,
 } from './config.js'
 export {
   FEED_NAMES,

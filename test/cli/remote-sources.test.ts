@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync } from 'node:fs'
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
@@ -116,6 +116,37 @@ describe('registry:// and local:// from the command line', () => {
     expect(fromRegistry.stderr).toBe('')
     expect(packages(fromRegistry.stdout)).toEqual(packages(fromEngine.stdout))
     expect((JSON.parse(fromRegistry.stdout) as Sbom).target.name).toBe(`${open.host}/fixtures/debian-min`)
+  })
+
+  it('mirrors from the config file are tried first: a dead registry is read through its mirror', async () => {
+    const conf = join(tmp, 'config.yaml')
+    writeFileSync(conf, `registry:\n  mirrors:\n    127.0.0.1:5999: [${open.host}]\n  insecure: [127.0.0.1:5999]\n`)
+    const r = await cliAsync([
+      'sbom',
+      'registry://127.0.0.1:5999/fixtures/debian-min:1.0',
+      '--config',
+      conf,
+      '--format',
+      'json',
+      '-q',
+      '--cache-dir',
+      join(tmp, 'c7'),
+    ])
+    expect(r.stderr).toBe('')
+    expect((JSON.parse(r.stdout) as Sbom).packages.length).toBeGreaterThan(80)
+    // The same through the environment.
+    const e = await cliAsync(
+      ['sbom', 'registry://127.0.0.1:5999/fixtures/debian-min:1.0', '-q', '--cache-dir', join(tmp, 'c8')],
+      {
+        env: { SHIPSHAPE_REGISTRY_MIRRORS: `127.0.0.1:5999=${open.host}`, XDG_CONFIG_HOME: join(tmp, 'no-config') },
+      },
+    )
+    expect(e.stderr).toBe('')
+    expect(e.code).toBe(0)
+    const bad = cli(['sbom', 'registry://127.0.0.1:5999/x:1', '-q'], {
+      env: { SHIPSHAPE_REGISTRY_MIRRORS: 'nonsense' },
+    })
+    expect(bad.code).toBe(3)
   })
 
   it('local:// without an engine is one line with exit 23', () => {

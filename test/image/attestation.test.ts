@@ -7,8 +7,9 @@ import { openSource, parseAttestation, parseImageRef } from '../../src/image/ind
 import type { Digest, Sbom } from '../../src/model/index.js'
 import { encodeSpdx } from '../../src/sbom/formats/spdx-json/index.js'
 import { generateSbom } from '../../src/sbom/index.js'
+import { IMPORTERS, loadDbConfig, updateDb } from '../../src/vulndb/index.js'
 import { cli } from '../helpers/cli.js'
-import { builtLayout } from '../helpers/images.js'
+import { builtLayout, FIXTURES } from '../helpers/images.js'
 
 /*
  * The statement shapes follow BuildKit's own documents: docs/attestations/attestation-storage.md (index entry of
@@ -195,6 +196,25 @@ describe('build attestations (in-toto SPDX SBOM + SLSA provenance in the image i
       revision: 'a9ba846486420e07d30db1107411ac3697ecab68',
       dockerfile: 'Dockerfile',
     })
+  })
+
+  it('quickview finds the base from the provenance and names the source the image was built from', async () => {
+    const cache = join(dir, 'cache')
+    await updateDb({
+      cacheDir: cache,
+      config: loadDbConfig({
+        feedFlags: [`osv=${join(FIXTURES, 'vulndata', 'debian-bookworm-derived/osv')}`],
+        env: {},
+      }),
+      importers: IMPORTERS,
+      only: ['osv'],
+    })
+    const r = cli(['quickview', `oci-dir://${layout}:1.0`, '--format', 'json', '-q', '--cache-dir', cache])
+    expect(r.stderr).toBe('')
+    const q = JSON.parse(r.stdout) as { base?: { foundBy: string; name: string }; notes: string[] }
+    expect(q.base).toMatchObject({ foundBy: 'provenance', name: 'localhost/fixtures/debian-base:bookworm' })
+    expect(q.notes).toContain('Built from https://github.com/example/app.git at a9ba84648642 (provenance attestation).')
+    expect(q.notes.some((n) => n.startsWith('Packages are from the SBOM attested to the image'))).toBe(true)
   })
 
   it('--sbom-source scan reads the layers, so here it fails naming the missing blob', () => {

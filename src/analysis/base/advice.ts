@@ -67,8 +67,12 @@ function sameOs(a: CatalogueImage, b: CatalogueImage): boolean {
   return a.os?.id === b.os?.id && (a.os?.versionId ?? '').split('.')[0] === (b.os?.versionId ?? '').split('.')[0]
 }
 
-function mb(bytes: number): string {
-  return `${(Math.abs(bytes) / 1e6).toFixed(1)} MB`
+function size(bytes: number): string {
+  const b = Math.abs(bytes)
+  if (b >= 1e9) return `${(b / 1e9).toFixed(1)} GB`
+  if (b >= 1e6) return `${(b / 1e6).toFixed(1)} MB`
+  if (b >= 1e3) return `${(b / 1e3).toFixed(1)} kB`
+  return `${b} B`
 }
 
 function option(
@@ -100,7 +104,7 @@ function option(
     if (removed > 0 && added === 0) benefits.push(`Image introduces no new vulnerability but removes ${removed}`)
     else if (total(delta) < 0) benefits.push(`Image contains ${-total(delta)} fewer vulnerabilities`)
   }
-  if (base && image.size < base.size) benefits.push(`Image is smaller by ${mb(base.size - image.size)}`)
+  if (base && image.size < base.size) benefits.push(`Image is smaller by ${size(base.size - image.size)}`)
   if (base && image.packages < base.packages)
     benefits.push(`Image contains ${base.packages - image.packages} fewer packages`)
   for (const r of runtimes)

@@ -93,6 +93,14 @@ export function buildQuickview(r: Report, base: DetectedBase | undefined, advice
     notes: [],
     warnings: r.warnings,
   }
+  const t = r.sbom.target
+  if (t.sbomSource === 'attestation')
+    q.notes.push('Packages are from the SBOM attested to the image; --sbom-source scan reads the layers instead.')
+  const src = t.provenance?.source
+  if (src?.repository || src?.revision)
+    q.notes.push(
+      `Built from ${src.repository ?? 'an unnamed repository'}${src.revision ? ` at ${src.revision.slice(0, 12)}` : ''} (provenance attestation).`,
+    )
   if (!base) return q
   const name = baseName(
     advice?.current?.image.repository ?? base.repository,
