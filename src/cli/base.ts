@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs'
 import { join } from 'node:path'
 import {
   adviseBase,
@@ -34,15 +35,26 @@ export function openCatalogue(opts: Record<string, unknown>): BaseCatalogue {
   return new BaseCatalogue(cataloguePath(opts))
 }
 
+/** The catalogue when `base index` has made one; commands that only read it do not create it. */
+export function existingCatalogue(opts: Record<string, unknown>): BaseCatalogue | undefined {
+  return existsSync(cataloguePath(opts)) ? openCatalogue(opts) : undefined
+}
+
 export interface BaseView {
   base?: DetectedBase
   advice?: BaseAdvice
 }
 
 /** Detects the base of an analysed image and, when the catalogue knows it, the refresh and update advice. */
-export function baseView(sbom: Sbom, catalogue: BaseCatalogue, db: StoreReader, opts: { tag?: RegExp } = {}): BaseView {
+export function baseView(
+  sbom: Sbom,
+  catalogue: BaseCatalogue | undefined,
+  db: StoreReader,
+  opts: { tag?: RegExp } = {},
+): BaseView {
   const base = detectBase(sbom, catalogue)
   if (!base) return {}
+  if (!catalogue) return { base }
   const advice = adviseBase(base, catalogue, catalogueCounts(catalogue, db), opts)
   return { base, advice }
 }
@@ -219,13 +231,13 @@ export async function runRecommendations(image: string, opts: Record<string, unk
   const { buildReport } = await import('../analysis/index.js')
   const tag = tagFilter(opts)
   const db = openDb(opts)
-  const catalogue = openCatalogue(opts)
+  const catalogue = existingCatalogue(opts)
   try {
     const report = buildReport(await sbomFor(image, opts, io), db)
     writeRecommendations(report, baseView(report.sbom, catalogue, db, tag ? { tag } : {}), opts, io)
     return 0
   } finally {
-    catalogue.close()
+    catalogue?.close()
     db.close()
   }
 }

@@ -140,19 +140,20 @@ export async function runCves(image: string, opts: Record<string, unknown>, io: 
   const db = openDb(opts)
   try {
     const sbom = await sbomFor(image, opts, io)
+    // Every finding is marked base or own when the base layers are known; --only-base/--ignore-base keep one side.
+    const { existingCatalogue, splitFindings } = await import('./base.js')
+    const { detectBase, markBase } = await import('../analysis/index.js')
+    const catalogue = existingCatalogue(opts)
     let full = buildReport(sbom, db)
-    if (opts.onlyBase === true && opts.ignoreBase === true)
-      throw new ShipshapeError('USAGE', '--only-base and --ignore-base exclude each other')
-    if (opts.onlyBase === true || opts.ignoreBase === true) {
-      // Base or own: by the layer that introduced each package, against the detected base's layers.
-      const { openCatalogue, splitFindings } = await import('./base.js')
-      const { detectBase } = await import('../analysis/index.js')
-      const catalogue = openCatalogue(opts)
-      try {
-        full = { ...full, findings: splitFindings(full, detectBase(sbom, catalogue), opts.onlyBase ? 'base' : 'own') }
-      } finally {
-        catalogue.close()
-      }
+    try {
+      const base = detectBase(sbom, catalogue)
+      full = markBase(full, base)
+      if (opts.onlyBase === true && opts.ignoreBase === true)
+        throw new ShipshapeError('USAGE', '--only-base and --ignore-base exclude each other')
+      if (opts.onlyBase === true || opts.ignoreBase === true)
+        full = { ...full, findings: splitFindings(full, base, opts.onlyBase ? 'base' : 'own') }
+    } finally {
+      catalogue?.close()
     }
     let report = suppress(withFindings(full, filterFindings(full.findings, opts)), opts)
     // --only-vuln-packages: the package tables list only packages that have findings left.
@@ -189,16 +190,16 @@ export async function runCves(image: string, opts: Record<string, unknown>, io: 
 }
 
 export async function runQuickview(image: string, opts: Record<string, unknown>, io: Io): Promise<number> {
-  const { baseView, openCatalogue, writeQuickview } = await import('./base.js')
+  const { baseView, existingCatalogue, writeQuickview } = await import('./base.js')
   const db = openDb(opts)
-  const catalogue = openCatalogue(opts)
+  const catalogue = existingCatalogue(opts)
   try {
     const sbom = await sbomFor(image, opts, io)
     const report = buildReport(sbom, db)
     writeQuickview(report, baseView(sbom, catalogue, db), opts, io)
     return 0
   } finally {
-    catalogue.close()
+    catalogue?.close()
     db.close()
   }
 }

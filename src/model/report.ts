@@ -1,4 +1,5 @@
 import type { Cvss, EpssEntry, KevEntry } from './advisory.js'
+import type { Digest } from './digest.js'
 import type { Location } from './location.js'
 import type { PackageId, PackageKind } from './package.js'
 import type { Sbom } from './sbom.js'
@@ -64,6 +65,17 @@ export interface Finding {
   epss?: EpssEntry
   /** Set when a policy entry or a VEX statement says the finding does not apply; it is then not counted. */
   suppressed?: { by: 'policy' | 'vex'; reason: string; source: string }
+  /** Whether the package came with the base image (its introducing layer is a base layer); unset when unknown. */
+  fromBase?: boolean
+}
+
+/** The image's base image, as detection found it. */
+export interface ReportBase {
+  foundBy: 'provenance' | 'label' | 'layers'
+  name: string
+  digest?: Digest
+  /** How many of the image's bottom layers are the base's, when known. */
+  layers?: number
 }
 
 export type SeverityCounts = Record<SeverityLevel, number>
@@ -75,4 +87,5 @@ export interface Report {
   summary: SeverityCounts & { packages: number; vulnerablePackages: number }
   db: { builtAt: string; feeds: { name: string; version?: string; records: number }[] }
   warnings: string[]
+  base?: ReportBase
 }

@@ -15,6 +15,10 @@ export function formatPackages(r: Report, opts: { locations?: boolean; epss?: bo
   out.push(`  vulnerabilities: ${counts(r.summary)}`)
   out.push(`  vulnerable packages: ${r.summary.vulnerablePackages}`)
   out.push(`  database: built ${r.db.builtAt}`)
+  if (r.base)
+    out.push(
+      `  base image: ${r.base.name} (${r.base.foundBy === 'layers' ? 'by its layers' : `by its ${r.base.foundBy}`}${r.base.layers !== undefined ? `, ${r.base.layers} layer${r.base.layers === 1 ? '' : 's'}` : ''})`,
+    )
   if (t.sbomSource === 'attestation') out.push('  packages from: the SBOM attested to the image')
   const src = t.provenance?.source
   if (src?.repository || src?.revision)
@@ -32,7 +36,10 @@ export function formatPackages(r: Report, opts: { locations?: boolean; epss?: bo
     for (const f of list) c[f.severity.level]++
     out.push(`## ${counts(c)}  ${p.name} ${p.version}`)
     out.push(`pkg:${p.purl.slice(4)}`)
-    out.push(`    ${p.location.path} (layer ${p.introducedIn.layerIndex})`)
+    const from = (list[0] as Finding).fromBase
+    out.push(
+      `    ${p.location.path} (layer ${p.introducedIn.layerIndex}${from === undefined ? '' : from ? ', base image' : ', own layers'})`,
+    )
     if (opts.locations) {
       const pkg = r.sbom.packages.find((x) => x.id === p.id)
       for (const l of pkg?.locations ?? [])

@@ -261,8 +261,14 @@ describe('advice', () => {
 
 describe('cves --ignore-base / --only-base', () => {
   it('split the findings by layer: own layers only, base only, together the whole', async () => {
-    type R = { findings: Finding[] }
+    type R = { findings: Finding[]; base?: { foundBy: string; layers?: number } }
     const all = await json<R>(['cves', ref('app-old', '1.0')])
+    // Every finding says which side it is on.
+    expect(all.base).toMatchObject({ foundBy: 'layers', layers: 1 })
+    for (const f of all.findings) expect(f.fromBase).toBe(f.package.introducedIn.layerIndex === 0)
+    const text = await run(['cves', ref('app-old', '1.0')])
+    expect(text.stdout).toMatch(/^ {2}base image: .*fixtures\/debian-base:bookworm \(by its layers, 1 layer\)$/m)
+    expect(text.stdout).toMatch(/\/app\/node_modules\/lodash\/package\.json \(layer 1, own layers\)/)
     const own = await json<R>(['cves', ref('app-old', '1.0'), '--ignore-base'])
     const fromBase = await json<R>(['cves', ref('app-old', '1.0'), '--only-base'])
     expect(own.findings.length).toBeGreaterThan(0)

@@ -1,4 +1,4 @@
-import type { Digest, Finding, Package, Sbom } from '../../model/index.js'
+import type { Digest, Finding, Package, Report, Sbom } from '../../model/index.js'
 import { parseDigest } from '../../model/index.js'
 import type { BaseCatalogue, CatalogueImage } from './catalogue.js'
 
@@ -133,4 +133,23 @@ export function fromBase(
 ): boolean | undefined {
   if (base?.layers === undefined) return undefined
   return p.introducedIn.layerIndex < base.layers
+}
+
+/** The report with its base image named and each finding marked base or own (when the base layers are known). */
+export function markBase(r: Report, base: DetectedBase | undefined): Report {
+  if (!base) return r
+  const name = base.tag ? `${base.repository}:${base.tag}` : base.repository
+  return {
+    ...r,
+    base: {
+      foundBy: base.foundBy,
+      name,
+      ...(base.digest ? { digest: base.digest } : {}),
+      ...(base.layers !== undefined ? { layers: base.layers } : {}),
+    },
+    findings:
+      base.layers === undefined
+        ? r.findings
+        : r.findings.map((f) => ({ ...f, fromBase: fromBase(f.package, base) === true })),
+  }
 }

@@ -9,6 +9,7 @@ export {
   detectBase,
   fromBase,
   longestPrefixBase,
+  markBase,
   splitImageName,
 } from './detect.js'
 export { flavourOf, runtimeChange, runtimesOf } from './flavour.js'
