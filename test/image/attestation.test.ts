@@ -1,3 +1,4 @@
+import { spawnSync } from 'node:child_process'
 import { createHash } from 'node:crypto'
 import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
@@ -8,8 +9,9 @@ import type { Digest, Sbom } from '../../src/model/index.js'
 import { encodeSpdx } from '../../src/sbom/formats/spdx-json/index.js'
 import { generateSbom } from '../../src/sbom/index.js'
 import { IMPORTERS, loadDbConfig, updateDb } from '../../src/vulndb/index.js'
-import { cli } from '../helpers/cli.js'
+import { cli, cliAsync } from '../helpers/cli.js'
 import { builtLayout, FIXTURES } from '../helpers/images.js'
+import { startRegistry, type TestRegistry } from '../helpers/registry.js'
 
 /*
  * The statement shapes follow BuildKit's own documents: docs/attestations/attestation-storage.md (index entry of
@@ -66,6 +68,7 @@ let dir = ''
 let layout = ''
 let scanned: Sbom
 let manifestDigest = ''
+let reg: TestRegistry
 
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'shipshape-attest-'))
@@ -165,11 +168,31 @@ beforeAll(async () => {
       ],
     }),
   )
-  // Without its layers, the image can only be described from its attestations.
+  // A complete copy goes to a real registry (skopeo keeps the index, attestation manifest and digests) …
+  cpSync(layout, join(dir, 'full'), { recursive: true })
+  reg = startRegistry({ port: 5990 })
+  const push = spawnSync(
+    'skopeo',
+    [
+      'copy',
+      '-q',
+      '--all',
+      '--preserve-digests',
+      '--dest-tls-verify=false',
+      `oci:${join(dir, 'full')}:1.0`,
+      `docker://${reg.host}/fixtures/attested:1.0`,
+    ],
+    { encoding: 'utf8' },
+  )
+  if (push.status !== 0) throw new Error(`skopeo copy failed: ${push.stderr}`)
+  // … and without its layers, the local image can only be described from its attestations.
   for (const l of manifest.layers) rmSync(join(layout, 'blobs', 'sha256', hex(l.digest)))
 }, 120_000)
 
-afterAll(() => rmSync(dir, { recursive: true, force: true }))
+afterAll(() => {
+  reg?.stop()
+  rmSync(dir, { recursive: true, force: true })
+})
 
 describe('build attestations (in-toto SPDX SBOM + SLSA provenance in the image index)', () => {
   it('--sbom-source auto takes the attested SBOM and reads no layer (the layer blobs are gone)', () => {
@@ -215,6 +238,41 @@ describe('build attestations (in-toto SPDX SBOM + SLSA provenance in the image i
     expect(q.base).toMatchObject({ foundBy: 'provenance', name: 'localhost/fixtures/debian-base:bookworm' })
     expect(q.notes).toContain('Built from https://github.com/example/app.git at a9ba84648642 (provenance attestation).')
     expect(q.notes.some((n) => n.startsWith('Packages are from the SBOM attested to the image'))).toBe(true)
+  })
+
+  it('from a registry: the index’s attestation manifest is found the same way, and the image is never the attestation', async () => {
+    const base = [
+      'sbom',
+      `registry://${reg.host}/fixtures/attested:1.0`,
+      '--format',
+      'json',
+      '-q',
+      '--insecure-registry',
+      reg.host,
+    ]
+    const auto = await cliAsync([...base, '--cache-dir', join(dir, 'c-auto')])
+    expect(auto.stderr).toBe('')
+    const a = JSON.parse(auto.stdout) as Sbom
+    expect(a.target.sbomSource).toBe('attestation')
+    expect(a.target.manifestDigest).toBe(manifestDigest)
+    expect(a.target.provenance?.baseImage?.name).toBe('localhost/fixtures/debian-base')
+    // --sbom-source scan reads the layers from the registry; the packages agree, now with their layers.
+    const scan = await cliAsync([
+      ...base,
+      '--sbom-source',
+      'scan',
+      '--platform',
+      'linux/amd64',
+      '--cache-dir',
+      join(dir, 'c-scan'),
+    ])
+    expect(scan.stderr).toBe('')
+    const b = JSON.parse(scan.stdout) as Sbom
+    expect(b.target.sbomSource).toBe('scan')
+    expect(b.target.provenance?.source?.revision).toBe('a9ba846486420e07d30db1107411ac3697ecab68')
+    const key = (x: Sbom) => x.packages.map((p) => `${p.kind}:${p.name}@${p.version}`).sort()
+    expect(key(b)).toEqual(key(a))
+    expect(b.packages.every((p) => p.introducedIn.layer !== undefined)).toBe(true)
   })
 
   it('--sbom-source scan reads the layers, so here it fails naming the missing blob', () => {
