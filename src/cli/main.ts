@@ -67,8 +67,11 @@ Exit codes: 0 success; 2 vulnerabilities remain (cves --exit-code); 1 internal e
     )
 
   sourceOptions(program.command('sbom'))
-    .description('List the packages of an image (archive://, oci-dir://, fs://, or a path)')
-    .argument('<image>', 'image reference: archive://FILE.tar[:NAME], oci-dir://DIR[:TAG], fs://DIR, or a bare path')
+    .description('List the packages of an image (from a registry, an engine, an archive, a layout or a filesystem)')
+    .argument(
+      '<image>',
+      'image reference: registry://NAME[:TAG|@DIGEST], local://NAME[:TAG] (engine), image://NAME[:TAG] or NAME:TAG (engine, else registry), archive://FILE.tar[:NAME], oci-dir://DIR[:TAG], fs://DIR, or a bare path',
+    )
     .addOption(
       listOption('--format <formats>', 'output formats, comma-separated or repeated: list, json, cyclonedx, spdx'),
     )
