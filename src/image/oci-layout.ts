@@ -60,6 +60,8 @@ export interface BlobSource {
   /** The stored size of a layer blob, checked against the manifest's where the source can tell without reading. */
   layerSize(d: Digest, declared: number, what: string): Promise<number>
   openLayer(d: Digest, size: number, what: string): Promise<Readable>
+  /** Whether `openLayer` streams fail with DIGEST_MISMATCH by themselves (see `Layer.verified`). */
+  verifiesLayers?: boolean
 }
 
 export function storeBlobSource(store: MemberStore): BlobSource {
@@ -318,6 +320,7 @@ export async function resolveImage(src: BlobSource, d: Descriptor, opts: Resolve
       mediaType: ld.mediaType,
       compression: compressionOf(ld.mediaType) ?? 'gzip',
       open: () => src.openLayer(ld.digest, size, `layer ${i}`),
+      ...(src.verifiesLayers ? { verified: true } : {}),
     })
   }
   const annotations: Record<string, string> = { ...(opts.extraAnnotations ?? {}), ...d.annotations }

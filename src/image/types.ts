@@ -35,6 +35,11 @@ export interface Layer {
   compression: Compression
   /** Opens the stored blob. The reader verifies `digest` and `diffId` while streaming. */
   open(): Promise<Readable>
+  /**
+   * Set when the source itself checks `digest` as the bytes stream (a mismatch fails the stream with
+   * DIGEST_MISMATCH): the layer walk then hashes only the uncompressed bytes, not the stored ones again.
+   */
+  verified?: boolean
 }
 
 export interface Image {

@@ -40,8 +40,11 @@ export function registryBlobSource(
     async layerSize(d: Digest, declared: number): Promise<number> {
       return declared >= 0 ? declared : client.blobSize(r.registry, r.repository, d)
     },
-    openLayer: (d: Digest, size: number): Promise<Readable> =>
-      client.openBlob(r.registry, r.repository, d, { size, what: 'layer', downstreamVerifies: true }),
+    // The client hashes every blob anyway (to keep only good bytes in the cache), so it is the one that checks
+    // layers too and the layer walk does not hash the compressed bytes a second time.
+    verifiesLayers: true,
+    openLayer: (d: Digest, size: number, what: string): Promise<Readable> =>
+      client.openBlob(r.registry, r.repository, d, { size, what }),
   }
 }
 
