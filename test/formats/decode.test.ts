@@ -14,6 +14,7 @@ import { generateSbom } from '../../src/sbom/index.js'
 import { dbPath, IMPORTERS, loadDbConfig, namespaceForDistro, StoreReader, updateDb } from '../../src/vulndb/index.js'
 import { FIXTURES, PREBUILT, readTsv } from '../helpers/images.js'
 import { sampleSbom, withLanguagePackage } from './golden.js'
+import { cycloneDxValidator, schemaErrors, spdxValidator } from './validators.js'
 
 const FOREIGN = join(FIXTURES, 'formats', 'foreign')
 const foreign = (path: string) => readFileSync(join(FOREIGN, path), 'utf8')
@@ -644,5 +645,59 @@ describe('bad input: a one-line error, never an exception', () => {
       }
     }
     expect(runs).toBeGreaterThan(500)
+  })
+})
+
+describe('provenance, repo digests and the SBOM source survive CycloneDX and SPDX', () => {
+  const withProvenance = (): Sbom => {
+    const s = sampleSbom()
+    s.target.repoDigests = [`registry.example/shop/web@sha256:${'a'.repeat(64)}`]
+    s.target.sbomSource = 'attestation'
+    s.target.provenance = {
+      predicateType: 'https://slsa.dev/provenance/v0.2',
+      slsaVersion: 'v0.2',
+      builderId: 'https://github.com/example/app/actions/runs/1',
+      buildType: 'https://mobyproject.org/buildkit@v1',
+      startedOn: '2024-01-01T00:00:00Z',
+      materials: [
+        { uri: 'pkg:docker/docker/dockerfile@1', digest: `sha256:${'b'.repeat(64)}` as never },
+        {
+          uri: 'pkg:docker/localhost:5000/fixtures/debian-base@bookworm?platform=linux%2Famd64',
+          digest: `sha256:${'c'.repeat(64)}` as never,
+        },
+      ],
+      baseImage: {
+        name: 'localhost:5000/fixtures/debian-base',
+        tag: 'bookworm',
+        digest: `sha256:${'c'.repeat(64)}` as never,
+        platform: 'linux/amd64',
+      },
+      source: {
+        repository: 'https://github.com/example/app.git',
+        revision: 'a9ba846486420e07d30db1107411ac3697ecab68',
+        dockerfile: 'Dockerfile',
+      },
+    }
+    return s
+  }
+
+  it.each(['cyclonedx', 'spdx'] as const)('%s', (format) => {
+    const s = withProvenance()
+    const text = ENCODE[format](s)
+    const validate = format === 'cyclonedx' ? cycloneDxValidator() : spdxValidator()
+    expect(schemaErrors(validate, JSON.parse(text))).toEqual([])
+    const back = decoded(text).target
+    expect(back.repoDigests).toEqual(s.target.repoDigests)
+    expect(back.sbomSource).toBe('attestation')
+    const { materials, ...rest } = back.provenance ?? ({} as never)
+    const { materials: want, ...wantRest } = s.target.provenance as NonNullable<Sbom['target']['provenance']>
+    expect(rest).toEqual(wantRest)
+    expect(materials.map((m) => [m.uri, m.digest])).toEqual(want.map((m) => [m.uri, m.digest]))
+    expect(materials[1]?.image).toEqual({
+      name: 'localhost:5000/fixtures/debian-base',
+      tag: 'bookworm',
+      digest: `sha256:${'c'.repeat(64)}`,
+      platform: 'linux/amd64',
+    })
   })
 })

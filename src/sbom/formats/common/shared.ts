@@ -2,7 +2,7 @@
 // `shipshape:` properties (CycloneDX properties, SPDX annotations) that carry what neither format has a field for.
 
 import { createHash } from 'node:crypto'
-import type { Distro, Location, Package, Sbom, ScanIssue, TargetSummary } from '../../../model/index.js'
+import type { Distro, ImageMaterial, Location, Package, Sbom, ScanIssue, TargetSummary } from '../../../model/index.js'
 import { formatPlatform } from '../../../model/index.js'
 
 export interface Property {
@@ -193,7 +193,31 @@ export function targetProperties(t: TargetSummary): Property[] {
     out.add(`image:layer:${l.index}:size`, l.size)
   }
   for (const k of Object.keys(t.labels).sort(compareStrings)) out.add(`image:label:${k}`, t.labels[k])
+  for (const d of t.repoDigests ?? []) out.add('image:repoDigest', d)
+  out.add('sbom:source', t.sbomSource)
+  const p = t.provenance
+  if (p) {
+    // What the build attestation said, so that an SBOM read back (`sbom://`) still knows its base and its source.
+    out.add('provenance:predicateType', p.predicateType)
+    out.add('provenance:builderId', p.builderId)
+    out.add('provenance:buildType', p.buildType)
+    out.add('provenance:startedOn', p.startedOn)
+    out.add('provenance:finishedOn', p.finishedOn)
+    for (const [i, m] of p.materials.entries()) {
+      out.add(`provenance:material:${i}:uri`, m.uri)
+      out.add(`provenance:material:${i}:digest`, m.digest)
+    }
+    if (p.baseImage) out.add('provenance:baseImage', imageMaterialName(p.baseImage))
+    out.add('provenance:source:repository', p.source?.repository)
+    out.add('provenance:source:revision', p.source?.revision)
+    out.add('provenance:source:dockerfile', p.source?.dockerfile)
+  }
   return out.list
+}
+
+/** `name[:tag][@digest]`, the one-string form of an image material (its platform goes with it as `?platform=`). */
+function imageMaterialName(m: ImageMaterial): string {
+  return `${m.name}${m.tag ? `:${m.tag}` : ''}${m.digest ? `@${m.digest}` : ''}${m.platform ? `?platform=${m.platform}` : ''}`
 }
 
 /** Problems met during the scan, so a consumer of the SBOM knows it may be incomplete and where. */

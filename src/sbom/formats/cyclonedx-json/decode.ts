@@ -3,8 +3,10 @@
 // `syft:`, trivy's `aquasecurity:trivy:`), the distro, and the target.
 
 import { PackageURL } from 'packageurl-js'
+import { imageFromPurl } from '../../../image/index.js'
 import type {
   Distro,
+  ImageMaterial,
   LanguageMetadata,
   LayerSummary,
   Location,
@@ -12,6 +14,8 @@ import type {
   PackageId,
   PackageKind,
   PackageMetadata,
+  Provenance,
+  ProvenanceMaterial,
   Sbom,
   ScanIssue,
   ScanIssueKind,
@@ -681,7 +685,76 @@ export function targetFrom(
   const size = p.int('shipshape:image:size')
   t.size = size ?? t.layers.reduce((n, l) => n + l.size, 0)
   for (const [k, v] of p.under('shipshape:image:label:')) t.labels[k] = v
+  const repoDigests = p.all('shipshape:image:repoDigest')
+  if (repoDigests.length) t.repoDigests = [...repoDigests]
+  const source = p.get('shipshape:sbom:source')
+  if (source === 'scan' || source === 'attestation') t.sbomSource = source
+  const provenance = provenanceFrom(p)
+  if (provenance) t.provenance = provenance
   return t
+}
+
+/** The provenance we wrote as `shipshape:provenance:*`, back as the model has it. */
+function provenanceFrom(p: PropertyBag): Provenance | undefined {
+  const predicateType = p.get('shipshape:provenance:predicateType')
+  if (!predicateType) return undefined
+  const out: Provenance = {
+    predicateType,
+    slsaVersion: predicateType === 'https://slsa.dev/provenance/v0.2' ? 'v0.2' : 'v1',
+    materials: [],
+  }
+  const byIndex = new Map<number, ProvenanceMaterial>()
+  for (const [k, v] of p.under('shipshape:provenance:material:')) {
+    const m = /^(\d+):(uri|digest)$/.exec(k)
+    if (!m) continue
+    const i = Number(m[1])
+    const mat = byIndex.get(i) ?? { uri: '' }
+    byIndex.set(i, mat)
+    if (m[2] === 'uri') mat.uri = v
+    else {
+      const d = parseDigest(v)
+      if (d) mat.digest = d
+    }
+  }
+  out.materials = [...byIndex.entries()]
+    .sort((a, b) => a[0] - b[0])
+    .map(([, m]) => m)
+    .filter((m) => m.uri !== '')
+    .map((m) => {
+      const image = imageFromPurl(m.uri, m.digest)
+      return image ? { ...m, image } : m
+    })
+  for (const [key, field] of [
+    ['builderId', 'builderId'],
+    ['buildType', 'buildType'],
+    ['startedOn', 'startedOn'],
+    ['finishedOn', 'finishedOn'],
+  ] as const) {
+    const v = p.get(`shipshape:provenance:${key}`)
+    if (v) out[field] = v
+  }
+  const base = p.get('shipshape:provenance:baseImage')
+  if (base) {
+    const m = /^([^@?]+?)(?::([^:/@?]+))?(?:@([^?]+))?(?:\?platform=(.+))?$/.exec(base)
+    if (m) {
+      const img: ImageMaterial = { name: m[1] as string }
+      if (m[2]) img.tag = m[2]
+      const d = parseDigest(m[3])
+      if (d) img.digest = d
+      if (m[4]) img.platform = m[4]
+      out.baseImage = img
+    }
+  }
+  const repository = p.get('shipshape:provenance:source:repository')
+  const revision = p.get('shipshape:provenance:source:revision')
+  const dockerfile = p.get('shipshape:provenance:source:dockerfile')
+  if (repository || revision || dockerfile) {
+    out.source = {}
+    if (repository) out.source.repository = repository
+    if (revision) out.source.revision = revision
+    if (dockerfile) out.source.dockerfile = dockerfile
+  }
+  return out
 }
 
 const ISSUE_KINDS: readonly ScanIssueKind[] = [
