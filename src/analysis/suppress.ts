@@ -3,10 +3,9 @@
 
 import { readFileSync } from 'node:fs'
 import { PackageURL } from 'packageurl-js'
-import { parse as parseYaml } from 'yaml'
 import { z } from 'zod'
 import { compileGlobs } from '../filetree/index.js'
-import { errorMessage, ShipshapeError } from '../internal/index.js'
+import { errorMessage, ShipshapeError, yaml } from '../internal/index.js'
 import type { Finding, TargetSummary } from '../model/index.js'
 import { ociPurl } from '../sbom/formats/common/shared.js'
 
@@ -313,7 +312,7 @@ export function parsePolicy(textIn: string, source: string): Policy {
   const bad = (msg: string) => new ShipshapeError('USAGE', `bad policy: ${msg}`, { where: source })
   let raw: unknown
   try {
-    raw = parseYaml(textIn)
+    raw = yaml().parse(textIn)
   } catch (e) {
     throw bad(`not valid YAML: ${oneLine(errorMessage(e))}`)
   }

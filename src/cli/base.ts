@@ -160,7 +160,7 @@ export async function runBaseIndex(refs: string[], opts: Record<string, unknown>
       say(`indexed ${repository}${tag ? `:${tag}` : ''} ${img.digest} (${img.packages} packages, ${img.flavour})`)
     }
     if (repos.length > 0) {
-      const { RegistryClient, parseRegistryReference } = await import('../image/index.js')
+      const { RegistryClient, parseRegistryReference } = await (await import('../image/index.js')).loadRegistry()
       const ro = openOptions(opts, io).registry ?? {}
       const client = new RegistryClient(ro)
       try {

@@ -209,7 +209,7 @@ function mb(n: number): string {
 }
 
 export async function runCacheDf(opts: Record<string, unknown>, io: Io): Promise<number> {
-  const { blobCacheDf } = await import('../image/index.js')
+  const { blobCacheDf } = await (await import('../image/index.js')).loadRegistry()
   const root = cacheDir(opts.cacheDir as string | undefined)
   const df = new SbomCache(join(root, 'sbom')).df()
   const blobs = blobCacheDf(root)
@@ -223,7 +223,7 @@ export async function runCacheDf(opts: Record<string, unknown>, io: Io): Promise
 }
 
 export async function runCachePrune(opts: Record<string, unknown>, io: Io): Promise<number> {
-  const { blobCachePrune } = await import('../image/index.js')
+  const { blobCachePrune } = await (await import('../image/index.js')).loadRegistry()
   const root = cacheDir(opts.cacheDir as string | undefined)
   const cache = new SbomCache(join(root, 'sbom'))
   const olderThanMs = typeof opts.olderThan === 'string' ? parseDuration(opts.olderThan, '--older-than') : undefined

@@ -2,8 +2,8 @@ import { resolve } from 'node:path'
 import { ShipshapeError } from '../internal/index.js'
 import type { ImageRef, Platform } from '../model/index.js'
 import { readArchiveFile, readLayout } from './archive.js'
-import { type EngineOptions, engineAvailable, readEngineImage } from './engine/index.js'
-import { type RegistryOptions, readRegistryImage } from './registry/index.js'
+import type { EngineOptions } from './engine/index.js'
+import type { RegistryOptions } from './registry/index.js'
 import { DirMemberStore } from './store.js'
 import type { Source } from './types.js'
 
@@ -25,12 +25,17 @@ export async function openSource(ref: ImageRef, opts: OpenOptions = {}): Promise
       return { kind: 'image', image: await readLayout(new DirMemberStore(ref.path), ref, opts, 'dir') }
     case 'fs':
       return { kind: 'filesystem', fs: { ref, root: resolve(ref.path) } }
-    case 'registry':
+    case 'registry': {
+      const { readRegistryImage } = await import('./registry/index.js')
       return { kind: 'image', image: await readRegistryImage(ref, { ...opts.registry, ...platformOf(opts) }) }
-    case 'engine':
+    }
+    case 'engine': {
+      const { readEngineImage } = await import('./engine/index.js')
       return { kind: 'image', image: await readEngineImage(ref, { ...opts.engine, ...platformOf(opts) }) }
+    }
     case 'image': {
       // As Scout: the local engine first when one answers and has the image, else the registry.
+      const { engineAvailable, readEngineImage } = await import('./engine/index.js')
       if (await engineAvailable(opts.engine ?? {})) {
         try {
           return { kind: 'image', image: await readEngineImage(ref, { ...opts.engine, ...platformOf(opts) }) }
@@ -38,6 +43,7 @@ export async function openSource(ref: ImageRef, opts: OpenOptions = {}): Promise
           if (!(e instanceof ShipshapeError && e.code === 'NOT_FOUND')) throw e
         }
       }
+      const { readRegistryImage } = await import('./registry/index.js')
       return { kind: 'image', image: await readRegistryImage(ref, { ...opts.registry, ...platformOf(opts) }) }
     }
     case 'sbom':

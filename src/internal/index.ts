@@ -1,4 +1,5 @@
 export * from './errors.js'
+export { yaml } from './lazy.js'
 export * from './limits.js'
 export type * from './log.js'
 export { silentProgress } from './log.js'

@@ -1,9 +1,8 @@
 import { existsSync, readFileSync } from 'node:fs'
 import { homedir } from 'node:os'
 import { join, resolve } from 'node:path'
-import { parse as parseYaml } from 'yaml'
 import { z } from 'zod'
-import { ShipshapeError } from '../internal/index.js'
+import { ShipshapeError, yaml } from '../internal/index.js'
 import { FEED_NAMES, type FeedName } from './feeds/feed.js'
 
 /** Where the DB and every later cache live: --cache-dir, SHIPSHAPE_CACHE_DIR, $XDG_CACHE_HOME/shipshape, ~/.cache/shipshape. */
@@ -116,7 +115,7 @@ function configFileOf(src: ConfigSources, env: NodeJS.ProcessEnv): string | unde
 function readConfigFile(file: string): z.infer<typeof fileSchema> {
   let raw: unknown
   try {
-    raw = parseYaml(readFileSync(file, 'utf8'))
+    raw = yaml().parse(readFileSync(file, 'utf8'))
   } catch (e) {
     throw new ShipshapeError('USAGE', `cannot read config: ${(e as Error).message}`, { where: file })
   }

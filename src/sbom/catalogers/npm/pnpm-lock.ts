@@ -1,4 +1,4 @@
-import { parseAllDocuments } from 'yaml'
+import { yaml } from '../../../internal/index.js'
 import type { Parsed } from './package-json.js'
 import { reach } from './scope.js'
 
@@ -56,6 +56,7 @@ const looksLikeVersion = (v: string) => /^\d+\.\d+/.test(v)
  * in 9 where that flag is gone, from walking `snapshots` from the importers' production and dev dependencies.
  */
 export function parsePnpmLock(buf: Buffer): Parsed<PnpmLock> {
+  const { parseAllDocuments } = yaml()
   let docs: ReturnType<typeof parseAllDocuments>
   try {
     docs = parseAllDocuments(buf.toString('utf8'), { uniqueKeys: false })

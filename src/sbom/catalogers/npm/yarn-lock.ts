@@ -1,4 +1,4 @@
-import { parseDocument } from 'yaml'
+import { yaml } from '../../../internal/index.js'
 import type { Parsed } from './package-json.js'
 
 export interface YarnEntry {
@@ -155,7 +155,7 @@ export function berryDescriptor(name: string, range: string): string {
 }
 
 function parseBerry(text: string): Parsed<YarnLock> {
-  const doc = parseDocument(text, { uniqueKeys: false })
+  const doc = yaml().parseDocument(text, { uniqueKeys: false })
   if (doc.errors.length > 0) return { ok: false, error: `not valid YAML: ${doc.errors[0]?.message.split('\n')[0]}` }
   const root = doc.toJS({ maxAliasCount: 100 }) as unknown
   if (!root || typeof root !== 'object' || Array.isArray(root)) return { ok: false, error: 'not a YAML mapping' }

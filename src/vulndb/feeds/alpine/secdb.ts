@@ -1,4 +1,4 @@
-import { parse as parseYaml } from 'yaml'
+import { yaml } from '../../../internal/index.js'
 import type { AffectedPackage, VulnerabilityRecord } from '../../../model/index.js'
 import { convertAlpineSecfix, formatRange, SCHEMES } from '../../../version/index.js'
 import type { ImportSink } from '../feed.js'
@@ -48,7 +48,7 @@ export function parseSecdb(text: string, format: SecdbFormat): unknown {
     case 'json':
       return JSON.parse(text)
     case 'yaml':
-      return parseYaml(text, { schema: 'failsafe' })
+      return yaml().parse(text, { schema: 'failsafe' })
     default: {
       const never: never = format
       throw new Error(`unknown format ${never}`)

@@ -1,5 +1,4 @@
-import { isScalar, parseDocument, visit } from 'yaml'
-import { errorMessage, ShipshapeError } from '../../../internal/index.js'
+import { errorMessage, ShipshapeError, yaml } from '../../../internal/index.js'
 import type { FeedFile, FeedImporter, FeedSource, ImportSink } from '../feed.js'
 import { osvToRecord } from './record.js'
 
@@ -17,6 +16,7 @@ function isObject(v: unknown): v is Record<string, unknown> {
  * Null and booleans stay what they are.
  */
 export function parseYamlKeepingNumbers(text: string): { value?: unknown; error?: string } {
+  const { isScalar, parseDocument, visit } = yaml()
   const doc = parseDocument(text, { uniqueKeys: true })
   const err = doc.errors[0]
   if (err) return { error: err.message.split('\n')[0] ?? 'malformed YAML' }

@@ -1,5 +1,4 @@
-import { isScalar, parseDocument, visit } from 'yaml'
-import { errorMessage, ShipshapeError } from '../../../internal/index.js'
+import { errorMessage, ShipshapeError, yaml } from '../../../internal/index.js'
 import type { VulnerabilityRecord } from '../../../model/index.js'
 import type { FeedFile, FeedImporter, FeedSource, ImportSink } from '../feed.js'
 import { rubysecToRecord } from './record.js'
@@ -17,6 +16,7 @@ const MAX_FILE = 4 * 1024 * 1024
 
 /** YAML with numbers kept as written (`osvdb: 78121`, `cvss_v3: 9.8` stay strings), null and booleans as they are. */
 function parseYaml(text: string): { value?: unknown; error?: string } {
+  const { isScalar, parseDocument, visit } = yaml()
   const doc = parseDocument(text, { uniqueKeys: true })
   const err = doc.errors[0]
   if (err) return { error: err.message.split('\n')[0] ?? 'malformed YAML' }
