@@ -170,7 +170,8 @@ export async function runBaseIndex(refs: string[], opts: Record<string, unknown>
           if (/[:@]/.test(name.slice(name.lastIndexOf('/') + 1)))
             throw new ShipshapeError('USAGE', `--repository takes a repository without tag: ${raw}`)
           const repository = `${r.registry}/${r.repository}`
-          const tags = await client.listTags(r.registry, r.repository)
+          const only = tagFilter(opts)
+          const tags = (await client.listTags(r.registry, r.repository)).filter((t) => !only || only.test(t))
           let added = 0
           for (const tag of tags) {
             const m = await client.getManifest(r.registry, r.repository, tag)

@@ -171,7 +171,8 @@ Exit codes: 0 success; 2 vulnerabilities remain (cves --exit-code); 1 internal e
       .description('Analyse images (or every tag of a registry repository) and add them to the catalogue')
       .argument('[images...]', 'image references (as for cves)')
       .option('--as <name[:tag]>', 'catalogue the one image under this repository and tag')
-      .addOption(listOption('--repository <repos>', 'registry://HOST/REPO: index every tag (incrementally)')),
+      .addOption(listOption('--repository <repos>', 'registry://HOST/REPO: index every tag (incrementally)'))
+      .option('--tag <regex>', 'with --repository: only tags matching this regular expression'),
   ).action(async (images: string[], opts: Record<string, unknown>) => {
     const { runBaseIndex } = await import('./base.js')
     code = await runBaseIndex(images, opts, io)

@@ -157,6 +157,23 @@ describe('base-image catalogue', () => {
     expect(recrawlOut).toMatch(/fixtures\/debian-base: 2 tags, 0 new/)
   })
 
+  it('--tag narrows a crawl to the tags it matches', async () => {
+    const all = await cliAsync([
+      'base',
+      'index',
+      '--repository',
+      `registry://${reg.host}/fixtures/debian-base`,
+      '--tag',
+      '-slim$',
+      '--cache-dir',
+      cache,
+      '--insecure-registry',
+      reg.host,
+    ])
+    expect(all.code).toBe(0)
+    expect(all.stdout).toMatch(/fixtures\/debian-base: 1 tags, 0 new/)
+  })
+
   it('base list shows both digests the bookworm tag has had', async () => {
     const r = await cliAsync(['base', 'list', '--cache-dir', cache, '--format', 'json'])
     const rows = JSON.parse(r.stdout) as { repository: string; tags: string[]; digest: string }[]
