@@ -131,13 +131,23 @@ function parseProvenance(predicateType: string, p: Obj): Provenance {
   const repository = str(vcs.source) ?? str(configSource.uri)
   const revision = str(vcs.revision) ?? (isObj(configSource.digest) ? str(configSource.digest.sha1) : undefined)
   const dockerfile = str(configSource.path) ?? str(configSource.entryPoint)
-  if (repository || revision || dockerfile) {
-    out.source = {}
-    if (repository) out.source.repository = repository
-    if (revision) out.source.revision = revision
-    if (dockerfile) out.source.dockerfile = dockerfile
-  }
+  const source = provenanceSource(repository, revision, dockerfile)
+  if (source) out.source = source
   return out
+}
+
+/** The build's source as the model keeps it: only the parts that were said, and nothing when none was. */
+export function provenanceSource(
+  repository: string | undefined,
+  revision: string | undefined,
+  dockerfile: string | undefined,
+): Provenance['source'] {
+  if (!repository && !revision && !dockerfile) return undefined
+  return {
+    ...(repository ? { repository } : {}),
+    ...(revision ? { revision } : {}),
+    ...(dockerfile ? { dockerfile } : {}),
+  }
 }
 
 /** `docker/dockerfile:1` names the image `docker.io/docker/dockerfile`; compare without registry, tag or digest. */

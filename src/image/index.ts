@@ -1,4 +1,4 @@
-export { type Attestation, imageFromPurl, parseAttestation } from './attestation.js'
+export { type Attestation, imageFromPurl, parseAttestation, provenanceSource } from './attestation.js'
 export { layerHistory, parseImageConfig } from './config.js'
 export type {
   EngineClient,

@@ -8,7 +8,7 @@ import {
   splitImageName,
 } from '../analysis/index.js'
 import { SEVERITY_LETTER, SEVERITY_ORDER, type SeverityCounts } from '../model/index.js'
-import { mdCell, mdCode, titleCase } from './common.js'
+import { humanSize, mdCell, mdCode, titleCase } from './common.js'
 
 /*
  * Layouts of `quickview` and `recommendations`, after Docker Scout's `docker scout quickview` and
@@ -66,19 +66,6 @@ function compactDelta(d: SeverityCounts): string {
   return SEVERITY_ORDER.filter((l) => d[l] !== 0)
     .map((l) => `${signed(d[l])}${SEVERITY_LETTER[l]}`)
     .join(' ')
-}
-
-/** Sizes as Scout prints them (decimal units; one decimal under 10): `2.8 MB`, `28 MB`, `379 MB`. */
-function humanSize(bytes: number): string {
-  const units = ['B', 'kB', 'MB', 'GB', 'TB']
-  let v = Math.abs(bytes)
-  let i = 0
-  while (v >= 1000 && i < units.length - 1) {
-    v /= 1000
-    i++
-  }
-  const text = i === 0 ? String(v) : v < 10 ? v.toFixed(1) : v.toFixed(0)
-  return `${bytes < 0 ? '-' : ''}${text} ${units[i]}`
 }
 
 function day(iso: string | undefined): string {

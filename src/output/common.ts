@@ -63,3 +63,16 @@ export function mdCell(s: string): string {
 export function mdCode(s: string): string {
   return s === '' ? '' : `\`${s.replace(/`/g, "'").replace(/\|/g, '\\|').replace(/\r?\n/g, ' ')}\``
 }
+
+/** Sizes as Scout prints them (decimal units; one decimal under 10): `531 B`, `2.8 MB`, `91 MB`. */
+export function humanSize(bytes: number): string {
+  const units = ['B', 'kB', 'MB', 'GB', 'TB', 'PB']
+  let v = Math.abs(bytes)
+  let i = 0
+  while (v >= 1000 && i < units.length - 1) {
+    v /= 1000
+    i++
+  }
+  const text = i === 0 ? String(v) : v < 10 ? v.toFixed(1) : v.toFixed(0)
+  return `${bytes < 0 ? '-' : ''}${text} ${units[i]}`
+}

@@ -6,7 +6,7 @@ import {
   type VulnerabilityRef,
 } from '../analysis/index.js'
 import { SEVERITY_LETTER, SEVERITY_ORDER, type SeverityCounts } from '../model/index.js'
-import { mdCell, mdCode, titleCase } from './common.js'
+import { humanSize, mdCell, mdCode, titleCase } from './common.js'
 
 /*
  * Layout of `compare`, after Docker Scout's `docker scout compare` (alias `diff`): its reference page
@@ -50,19 +50,6 @@ function compactCounts(c: SeverityCounts): string {
   return SEVERITY_ORDER.filter((l) => c[l] !== 0)
     .map((l) => `${c[l]}${SEVERITY_LETTER[l]}`)
     .join(' ')
-}
-
-/** Sizes as Scout prints them (decimal units; one decimal under 10): `531 B`, `1.2 MB`, `91 MB`. */
-export function humanSize(bytes: number): string {
-  const units = ['B', 'kB', 'MB', 'GB', 'TB', 'PB']
-  let v = Math.abs(bytes)
-  let i = 0
-  while (v >= 1000 && i < units.length - 1) {
-    v /= 1000
-    i++
-  }
-  const text = i === 0 ? String(v) : v < 10 ? v.toFixed(1) : v.toFixed(0)
-  return `${bytes < 0 ? '-' : ''}${text} ${units[i]}`
 }
 
 function sizeDelta(n: number): string {

@@ -1,11 +1,11 @@
 import { spawnSync } from 'node:child_process'
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest'
 import type { Finding } from '../../src/model/index.js'
 import { IMPORTERS, loadDbConfig, updateDb } from '../../src/vulndb/index.js'
-import { cliAsync } from '../helpers/cli.js'
+import { cli, cliAsync } from '../helpers/cli.js'
 import { builtLayout, FIXTURES, readTsv } from '../helpers/images.js'
 import { startRegistry, type TestRegistry } from '../helpers/registry.js'
 
@@ -48,6 +48,21 @@ function push(name: string, tag: string, to: string): void {
 async function run(args: string[]) {
   const r = await cliAsync([...args, '--cache-dir', cache, '--insecure-registry', reg.host, '-q'])
   return r
+}
+
+/** `base index --repository` of the fixtures' repository, printing what it indexed (no -q). */
+function crawl(...extra: string[]) {
+  return cliAsync([
+    'base',
+    'index',
+    '--repository',
+    `registry://${reg.host}/fixtures/debian-base`,
+    ...extra,
+    '--cache-dir',
+    cache,
+    '--insecure-registry',
+    reg.host,
+  ])
 }
 
 async function json<T>(args: string[]): Promise<T> {
@@ -110,28 +125,10 @@ beforeAll(async () => {
   if (first.code !== 0) throw new Error(first.stderr)
   push('debian-base-new', 'bookworm', 'fixtures/debian-base:bookworm')
   push('debian-base-slim', 'bookworm-slim', 'fixtures/debian-base:bookworm-slim')
-  const crawl = await cliAsync([
-    'base',
-    'index',
-    '--repository',
-    `registry://${reg.host}/fixtures/debian-base`,
-    '--cache-dir',
-    cache,
-    '--insecure-registry',
-    reg.host,
-  ])
-  if (crawl.code !== 0) throw new Error(crawl.stderr)
-  indexOut = crawl.stdout
-  const again = await cliAsync([
-    'base',
-    'index',
-    '--repository',
-    `registry://${reg.host}/fixtures/debian-base`,
-    '--cache-dir',
-    cache,
-    '--insecure-registry',
-    reg.host,
-  ])
+  const crawled = await crawl()
+  if (crawled.code !== 0) throw new Error(crawled.stderr)
+  indexOut = crawled.stdout
+  const again = await crawl()
   recrawlOut = again.stdout
   // The shared debian-base (the base of debian-min and lang-app), catalogued under the name debian-min's label uses.
   const shared = await run([
@@ -158,20 +155,22 @@ describe('base-image catalogue', () => {
   })
 
   it('--tag narrows a crawl to the tags it matches', async () => {
-    const all = await cliAsync([
-      'base',
-      'index',
-      '--repository',
-      `registry://${reg.host}/fixtures/debian-base`,
-      '--tag',
-      '-slim$',
-      '--cache-dir',
-      cache,
-      '--insecure-registry',
-      reg.host,
-    ])
+    const all = await crawl('--tag', '-slim$')
     expect(all.code).toBe(0)
     expect(all.stdout).toMatch(/fixtures\/debian-base: 1 tags, 0 new/)
+  })
+
+  it('a damaged catalogue is one line with exit 18, and the file is left as it was', () => {
+    const dir = join(tmp, 'damaged')
+    mkdirSync(dir, { recursive: true })
+    const file = join(dir, 'base-images.db')
+    writeFileSync(file, 'this is not a SQLite database\n'.repeat(200))
+    const before = readFileSync(file)
+    const r = cli(['base', 'list', '--cache-dir', dir])
+    expect(r.code).toBe(18)
+    expect(r.stderr.trim().split('\n')).toHaveLength(1)
+    expect(r.stderr).toMatch(/^shipshape: the base-image catalogue cannot be opened: .*\(.*base-images\.db\)$/m)
+    expect(readFileSync(file).equals(before)).toBe(true)
   })
 
   it('base list shows both digests the bookworm tag has had', async () => {

@@ -5,9 +5,10 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { openSource, parseAttestation, parseImageRef } from '../../src/image/index.js'
+import { ShipshapeError } from '../../src/internal/index.js'
 import type { Digest, Sbom } from '../../src/model/index.js'
 import { encodeSpdx } from '../../src/sbom/formats/spdx-json/index.js'
-import { generateSbom } from '../../src/sbom/index.js'
+import { generateSbom, sbomFromAttestation } from '../../src/sbom/index.js'
 import { IMPORTERS, loadDbConfig, updateDb } from '../../src/vulndb/index.js'
 import { cli, cliAsync } from '../helpers/cli.js'
 import { builtLayout, FIXTURES } from '../helpers/images.js'
@@ -341,6 +342,33 @@ describe('build attestations (in-toto SPDX SBOM + SLSA provenance in the image i
     })
     expect(a.provenance.source).toEqual({ dockerfile: 'Dockerfile' })
     expect(a.provenance.startedOn).toBe('2022-12-08T11:48:59.466513707Z')
+  })
+
+  it('an attested SBOM that is not one is NOT_AN_IMAGE, naming the statement', async () => {
+    const image = await openSource(parseImageRef(`oci-dir://${builtLayout('debian-min')}:1.0`))
+    if (image.kind !== 'image') throw new Error('expected an image')
+    const statement = JSON.stringify({
+      _type: 'https://in-toto.io/Statement/v0.1',
+      predicateType: 'https://spdx.dev/Document',
+      predicate: {},
+    })
+    const digest = sha(statement)
+    let err: unknown
+    try {
+      sbomFromAttestation(image.image, {
+        kind: 'sbom',
+        format: 'spdx',
+        digest,
+        predicateType: 'https://spdx.dev/Document',
+        subjects: [],
+        statement,
+      })
+    } catch (e) {
+      err = e
+    }
+    expect(err).toBeInstanceOf(ShipshapeError)
+    expect((err as ShipshapeError).code).toBe('NOT_AN_IMAGE')
+    expect((err as ShipshapeError).message).toContain(`the attested SBOM ${digest} cannot be read`)
   })
 
   it('a statement that is not JSON is named by its digest', () => {

@@ -3,7 +3,7 @@
 // `syft:`, trivy's `aquasecurity:trivy:`), the distro, and the target.
 
 import { PackageURL } from 'packageurl-js'
-import { imageFromPurl } from '../../../image/index.js'
+import { imageFromPurl, provenanceSource } from '../../../image/index.js'
 import type {
   Distro,
   ImageMaterial,
@@ -745,15 +745,12 @@ function provenanceFrom(p: PropertyBag): Provenance | undefined {
       out.baseImage = img
     }
   }
-  const repository = p.get('shipshape:provenance:source:repository')
-  const revision = p.get('shipshape:provenance:source:revision')
-  const dockerfile = p.get('shipshape:provenance:source:dockerfile')
-  if (repository || revision || dockerfile) {
-    out.source = {}
-    if (repository) out.source.repository = repository
-    if (revision) out.source.revision = revision
-    if (dockerfile) out.source.dockerfile = dockerfile
-  }
+  const source = provenanceSource(
+    p.get('shipshape:provenance:source:repository'),
+    p.get('shipshape:provenance:source:revision'),
+    p.get('shipshape:provenance:source:dockerfile'),
+  )
+  if (source) out.source = source
   return out
 }
 
